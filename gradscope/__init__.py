@@ -1,0 +1,32 @@
+"""gradscope: gradient-health diagnostics for PyTorch.
+
+Importing this package is cheap: torch, pandas and matplotlib load only when a
+function that needs them runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gradscope.watch import Watch
+
+__all__ = ["__version__", "load_run", "watch"]
+
+
+def watch(model: Any, optimizer: Any, **kwargs: Any) -> Watch:
+    """Record gradient health inside your own training loop; see gradscope.watch.Watch."""
+    from gradscope.watch import Watch
+
+    return Watch(model, optimizer, **kwargs)
+
+
+def load_run(path: str) -> pd.DataFrame:
+    """A saved report (JSON) or CSV as a tidy frame: step, layer, metric, value."""
+    from gradscope.render.table import load_run as _load_run
+
+    return _load_run(path)

@@ -1,0 +1,207 @@
+"""Frozen records that flow between gradscope's stages.
+
+Everything here is plain Python (floats, ints, strings, tuples) so a record can
+be saved, reloaded and rendered without importing torch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+SCHEMA_VERSION = 1
+
+Number = float | int
+Evidence = Mapping[str, "Number | str | bool | None | list[Number] | list[str]"]
+
+
+class LayerStatus(StrEnum):
+    HEALTHY = "healthy"
+    VANISHING = "vanishing"
+    EXPLODING = "exploding"
+    DEAD = "dead"
+    FROZEN = "frozen"
+    UNUSED = "unused"
+    NOT_OPTIMIZED = "not_optimized"
+    NONFINITE = "nonfinite"
+
+
+# Statuses that describe how a layer was set up rather than a training problem.
+NEUTRAL_STATUSES = frozenset({LayerStatus.HEALTHY, LayerStatus.FROZEN})
+
+
+class Verdict(StrEnum):
+    """Run verdicts, most serious first (the order is the precedence)."""
+
+    NONFINITE = "nonfinite"
+    EXPLODING = "exploding"
+    VANISHING = "vanishing"
+    DEAD = "dead"
+    UNSTABLE = "unstable"
+    STALLED = "stalled"
+    HEALTHY = "healthy"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class Role(StrEnum):
+    """What kind of parameters a layer holds; thresholds differ by role."""
+
+    DENSE = "dense"  # Linear, Conv, attention projections, RNN weights
+    NORM = "norm"  # BatchNorm, LayerNorm, GroupNorm scale/shift
+    EMBEDDING = "embedding"  # lookup tables: only the rows seen get a gradient
+    OTHER = "other"  # biases alone, scalars, custom parameters
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One module that owns parameters directly, in model order."""
+
+    name: str
+    kind: str
+    params: int
+    role: Role
+    param_names: tuple[str, ...]
+    trainable: bool  # some parameter requires grad
+    optimized: bool  # every trainable parameter is held by the optimizer
+    shared_with: tuple[str, ...] = ()  # other modules owning the same tensors
+    activation: str | None = None  # activation module that follows it, if any
+    activation_name: str | None = None
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """Figures of one optimizer step, columns aligned with RunRecord.layers."""
+
+    step: int
+    loss: float | None
+    total_grad_norm: float
+    lr: tuple[float, ...]
+    grad_norm: tuple[float, ...]
+    weight_norm: tuple[float, ...]
+    update_norm: tuple[float, ...]
+    nonfinite_grad: tuple[int, ...]
+    nonfinite_weight: tuple[int, ...]
+    zero_grad_frac: tuple[float, ...]
+    has_grad: tuple[bool, ...]
+    dead_unit_frac: tuple[float, ...] = ()
+
+    @property
+    def update_ratio(self) -> tuple[float, ...]:
+        return tuple(ratio(u, w) for u, w in zip(self.update_norm, self.weight_norm, strict=True))
+
+    def layer(self, index: int) -> dict[str, float | int | bool]:
+        return {
+            "grad_norm": self.grad_norm[index],
+            "weight_norm": self.weight_norm[index],
+            "update_norm": self.update_norm[index],
+            "update_ratio": ratio(self.update_norm[index], self.weight_norm[index]),
+            "nonfinite_grad": self.nonfinite_grad[index],
+            "nonfinite_weight": self.nonfinite_weight[index],
+            "zero_grad_frac": self.zero_grad_frac[index],
+            "has_grad": self.has_grad[index],
+        }
+
+
+def ratio(num: float, den: float) -> float:
+    """num / den, with 0/0 = 0 and x/0 = inf, so a zero weight cannot crash a rule."""
+    if not math.isfinite(num) or not math.isfinite(den):
+        return math.nan if math.isnan(num) or math.isnan(den) else math.inf
+    if den == 0.0:
+        return 0.0 if num == 0.0 else math.inf
+    return num / den
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    script: str | None
+    steps: int
+    seed: int | None
+    device: str
+    dtype: str
+    optimizer: str
+    lr: tuple[float, ...]
+    torch: str
+    gradscope: str
+    wall_s: float
+    default_optimizer: bool = False
+    total_params: int = 0
+    trainable_params: int = 0
+    skipped_steps: int = 0
+    loss_source: str = "script"  # "script" | "watch" | "closure" | "none"
+    every: int = 1
+    memory: str = "exact"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run: RunInfo
+    layers: tuple[LayerInfo, ...]
+    steps: tuple[StepRecord, ...]
+
+    def losses(self) -> list[float]:
+        return [s.loss for s in self.steps if s.loss is not None]
+
+    def column(self, metric: str, index: int) -> list[float]:
+        """One layer's figure over all steps; metric is a StepRecord column or update_ratio."""
+        if metric == "update_ratio":
+            return [s.update_ratio[index] for s in self.steps]
+        return [float(getattr(s, metric)[index]) for s in self.steps]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    rule: str
+    severity: Severity
+    layers: tuple[str, ...]
+    evidence: Evidence
+    message: str
+    fix: str = ""
+    verdict: Verdict | None = None  # the run verdict this finding argues for
+    status: LayerStatus | None = None  # the layer status it sets on `layers`
+
+
+@dataclass(frozen=True)
+class Verified:
+    loss_before: float
+    loss_after: float
+    improved: bool
+    curve_before: tuple[float, ...] = ()
+    curve_after: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    action: str  # clip_grad_norm | learning_rate | batchnorm | activation | residual | init
+    numbers: Mapping[str, object]
+    why: str  # which finding it answers
+    how: str  # how the numbers were derived
+    code: str = ""  # a line the user can paste
+    verified: Verified | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    record: RunRecord
+    verdict: Verdict
+    statuses: tuple[LayerStatus, ...]
+    findings: tuple[Finding, ...]
+    recommendations: tuple[Recommendation, ...] = ()
+    notes: tuple[str, ...] = ()
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def worst_severity(self) -> Severity | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)
