@@ -1,0 +1,131 @@
+"""The command line: parse -> config -> one pipeline call -> renderers -> exit code.
+
+Nothing here computes; torch, pandas and matplotlib are imported only inside
+the commands that need them, so `gradscope --help` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from gradscope import __version__
+from gradscope.config import DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
+from gradscope.errors import GradscopeError, UsageError
+
+app = typer.Typer(
+    name="gradscope",
+    help="Gradient-health diagnostics for PyTorch: per-layer verdicts and verified fixes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error; 3 the script failed."
+)
+
+
+def _fail(err: GradscopeError, debug: bool) -> NoReturn:
+    if debug:
+        raise err
+    print(f"gradscope: error: {err}", file=sys.stderr)
+    raise typer.Exit(err.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"gradscope {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Gradient-health diagnostics for PyTorch."""
+
+
+def _outputs(report: object, json_path: Path | None, csv_path: Path | None, plots: Path | None) -> None:
+    from gradscope.render import write_outputs
+
+    write_outputs(report, json_path=json_path, csv_path=csv_path, plots=plots)  # type: ignore[arg-type]
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def diagnose(
+    script: Annotated[Path, typer.Argument(help="Model script defining `model` and `data` (see the README).")],
+    steps: Annotated[int, typer.Option(min=1, help="Training steps to measure.")] = DEFAULT_STEPS,
+    seed: Annotated[int, typer.Option(help="Seed for torch, set before the script runs.")] = DEFAULT_SEED,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N (auto = CUDA when available).")] = "auto",
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write per-step figures as a tidy table (.csv or .parquet).")
+    ] = None,
+    plots: Annotated[Path | None, typer.Option("--plots", help="Write PNG plots into this folder.")] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 on findings of this severity or worse.")
+    ] = FailOn.ERROR,
+    verify: Annotated[
+        bool, typer.Option("--verify/--no-verify", help="Re-run steps to check recommended numbers.")
+    ] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Run a few instrumented training steps of SCRIPT and judge every layer's gradients."""
+    from gradscope.pipeline import run_diagnosis
+    from gradscope.render.terminal import print_report
+    from gradscope.report import exit_code
+
+    config = RunConfig(script=script, steps=steps, seed=seed, device=device, verify=verify, debug=debug)
+    try:
+        report = run_diagnosis(config)
+        print_report(report, quiet=quiet)
+        _outputs(report, json_path, csv_path, plots)
+    except GradscopeError as err:
+        _fail(err, debug)
+    except KeyboardInterrupt:
+        print("gradscope: interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
+    raise typer.Exit(exit_code(report, fail_on))
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def render(
+    run: Annotated[Path, typer.Argument(help="A report written by `gradscope diagnose --json`.")],
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the per-step figures here.")] = None,
+    plots: Annotated[Path | None, typer.Option("--plots", help="Write PNG plots into this folder.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Redraw the report, CSV and plots of a saved run (does not need torch)."""
+    from gradscope import records
+    from gradscope.render.terminal import print_report
+
+    try:
+        report = records.load(run)
+        print_report(report, quiet=quiet)
+        _outputs(report, None, csv_path, plots)
+    except GradscopeError as err:
+        _fail(err, debug)
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List every rule with its code, name and what it looks for."""
+    from gradscope.render.terminal import print_rules
+
+    print_rules()
+
+
+def main() -> None:
+    try:
+        app()
+    except UsageError as err:  # raised outside a command (never expected)
+        print(f"gradscope: error: {err}", file=sys.stderr)
+        sys.exit(err.exit_code)

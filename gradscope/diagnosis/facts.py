@@ -1,0 +1,138 @@
+"""Facts: the recorded run summarised into the figures rules judge by.
+
+Computed once from a RunRecord; pure Python, no torch, so rules can be tested
+on hand-written records.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gradscope.types import LayerInfo, Role, RunRecord, ratio
+
+# Optimizers that divide by a running gradient scale: a small gradient still
+# gives an update of about lr, so update ratios say little about gradient size.
+ADAPTIVE = frozenset(
+    {"Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop", "SparseAdam", "Adafactor"}
+)
+RELU_LIKE = frozenset({"ReLU", "ReLU6", "LeakyReLU", "Hardtanh", None})
+
+
+def fmedian(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return statistics.median(finite) if finite else (math.nan if not values else values[-1])
+
+
+@dataclass(frozen=True)
+class LayerFacts:
+    index: int
+    info: LayerInfo
+    grad_steps: int  # steps on which the layer had a gradient
+    grad_norm: float  # medians over steps
+    weight_norm: float
+    update_ratio: float
+    rel_grad: float  # ||g|| / ||W||: the gradient's size for the weights it moves
+    zero_frac: float
+    dead_frac: float  # share of units with a zero bias gradient, on the step with fewest
+    nonfinite: int
+    moved: bool  # any update at all
+    all_zero: bool  # gradient exactly zero on every step it existed
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def measurable(self) -> bool:
+        """Trainable, held by the optimizer and reached by the gradient."""
+        return self.info.trainable and self.info.optimized and self.grad_steps > 0 and not self.all_zero
+
+
+@dataclass(frozen=True)
+class Facts:
+    layers: tuple[LayerFacts, ...]
+    optimizer: str
+    adaptive: bool
+    lr: tuple[float, ...]
+    steps: int
+    losses: tuple[float, ...]  # finite or not, in step order; empty if no loss was given
+    total_grad_norms: tuple[float, ...]
+    window: int
+
+    @property
+    def has_loss(self) -> bool:
+        return bool(self.losses)
+
+    @property
+    def loss_finite(self) -> bool:
+        return all(math.isfinite(v) for v in self.losses)
+
+    def loss_start(self) -> float:
+        return statistics.fmean(self.losses[: self.window])
+
+    def loss_end(self) -> float:
+        return statistics.fmean(self.losses[-self.window :])
+
+    def loss_drop(self) -> float:
+        """Relative fall of the loss over the run, measured against its distance from zero."""
+        start, end = self.loss_start(), self.loss_end()
+        return ratio(start - end, abs(start)) if start else 0.0
+
+    def dense(self) -> list[LayerFacts]:
+        """Layers whose gradients follow the depth physics rules reason about."""
+        return [f for f in self.layers if f.info.role is Role.DENSE and f.measurable]
+
+    def top_update_ratio(self) -> float:
+        """How far the layers that learn most move: the 90th percentile of dense layers."""
+        values = sorted(
+            v for v in ([f.update_ratio for f in self.dense()] or [f.update_ratio for f in self.layers if f.measurable])
+            if math.isfinite(v)
+        )
+        if not values:
+            return math.nan
+        return values[min(len(values) - 1, int(0.9 * len(values)))]
+
+    def median_update_ratio(self) -> float:
+        values = [f.update_ratio for f in self.dense()] or [f.update_ratio for f in self.layers if f.measurable]
+        return fmedian(values)
+
+
+def build_facts(record: RunRecord, window: int = 3) -> Facts:
+    layers = []
+    for i, info in enumerate(record.layers):
+        with_grad = [s for s in record.steps if s.has_grad[i]]
+        grads = [s.grad_norm[i] for s in with_grad]
+        weights = [s.weight_norm[i] for s in record.steps]
+        updates = [s.update_ratio[i] for s in record.steps]
+        rel = [ratio(s.grad_norm[i], s.weight_norm[i]) for s in with_grad]
+        dead = [s.dead_unit_frac[i] for s in with_grad if s.dead_unit_frac]
+        layers.append(
+            LayerFacts(
+                index=i,
+                info=info,
+                grad_steps=len(with_grad),
+                grad_norm=fmedian(grads) if grads else 0.0,
+                weight_norm=fmedian(weights) if weights else 0.0,
+                update_ratio=fmedian(updates) if updates else 0.0,
+                rel_grad=fmedian(rel) if rel else 0.0,
+                zero_frac=statistics.median([s.zero_grad_frac[i] for s in with_grad]) if with_grad else 1.0,
+                dead_frac=min(dead) if dead else 0.0,
+                nonfinite=sum(s.nonfinite_grad[i] + s.nonfinite_weight[i] for s in record.steps),
+                moved=any(s.update_norm[i] != 0.0 for s in record.steps),
+                all_zero=bool(with_grad) and all(s.grad_norm[i] == 0.0 for s in with_grad),
+            )
+        )
+    run = record.run
+    return Facts(
+        layers=tuple(layers),
+        optimizer=run.optimizer,
+        adaptive=run.optimizer in ADAPTIVE,
+        lr=run.lr,
+        steps=len(record.steps),
+        losses=tuple(s.loss for s in record.steps if s.loss is not None),
+        total_grad_norms=tuple(s.total_grad_norm for s in record.steps),
+        window=max(1, min(window, len(record.steps) // 3 or 1)),
+    )

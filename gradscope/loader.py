@@ -1,0 +1,369 @@
+"""User script -> Problem: the model, the batches and how to compute a loss.
+
+gradscope runs other people's code, so every way a script can break the
+contract in contract.md section 1 ends in a ScriptError whose text names the
+fix. The script is executed like `python SCRIPT` but under a module name other
+than "__main__", with its folder first on sys.path and bytecode writing off, so
+nothing the user gave is modified.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import traceback
+import types
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gradscope.errors import ScriptError, UsageError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+LossFn = Callable[["nn.Module", Any], "torch.Tensor"]
+OptimizerFactory = Callable[[Iterable["torch.nn.Parameter"]], "torch.optim.Optimizer"]
+
+MODULE_NAME = "gradscope_user_script"
+CLOSURE_OPTIMIZERS = frozenset({"LBFGS"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything gradscope needs from a script, validated."""
+
+    script: Path
+    model: nn.Module
+    batches: tuple[Any, ...]  # as the script produced them, on their own device
+    loss_of: LossFn  # (model, batch already on the model's device) -> scalar loss
+    make_optimizer: OptimizerFactory
+    default_optimizer: bool
+    loss_source: str  # "compute_loss" | "loss" | "output" | "cross_entropy" | "mse"
+
+
+def where(exc: BaseException, script: Path) -> str:
+    """' (model.py:12)' for the deepest frame of the user's folder, or ''."""
+    folder = script.parent.resolve()
+    found = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        try:
+            inside = Path(frame.filename).resolve().is_relative_to(folder)
+        except (OSError, ValueError):
+            inside = False
+        if inside:
+            found = f" ({Path(frame.filename).name}:{frame.lineno})"
+    return found
+
+
+def describe(exc: BaseException) -> str:
+    """`Type: first line of the message`, short enough for one line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if len(text) > 200:
+        text = text[:197] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def import_script(path: Path) -> types.ModuleType:
+    """Execute the script as a module named MODULE_NAME; raise ScriptError on failure."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file; pass the path of your model script")
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory; pass the model script inside it (e.g. {path}/model.py)")
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror}); check its permissions") from exc
+    if b"\x00" in source:
+        raise ScriptError(f"{path} is not a Python file (it holds binary data); pass your model script")
+    try:
+        code = compile(source, str(path), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        at = f" at line {line}" if line else ""
+        msg = getattr(exc, "msg", str(exc))
+        raise ScriptError(f"{path.name} is not valid Python{at}: {msg}; fix the syntax") from exc
+
+    module = types.ModuleType(MODULE_NAME)
+    module.__file__ = str(path.resolve())
+    folder = str(path.resolve().parent)
+    sys.modules[MODULE_NAME] = module  # dataclasses and pickling look the module up here
+    sys.path.insert(0, folder)
+    saved_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # importing helpers must not write __pycache__ beside them
+    try:
+        # The script's prints go to stderr so gradscope's stdout stays the report.
+        with contextlib.redirect_stdout(sys.stderr):
+            exec(code, module.__dict__)
+    except SystemExit as exc:
+        raise ScriptError(
+            f"{path.name} called sys.exit({exc.code!r}) while being imported; "
+            "move that code under `if __name__ == \"__main__\":`"
+        ) from exc
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        raise ScriptError(
+            f"{path.name} raised {describe(exc)} while being imported{where(exc, path)}; fix the script"
+        ) from exc
+    finally:
+        sys.dont_write_bytecode = saved_bytecode
+    return module
+
+
+def _build_model(module: types.ModuleType, path: Path) -> nn.Module:
+    from torch import nn
+
+    if not hasattr(module, "model"):
+        raise ScriptError(f"{path.name} defines no `model`; add `model = MyNet()` (an nn.Module)")
+    value = module.model
+    if not isinstance(value, nn.Module) and callable(value):
+        try:
+            value = value()
+        except Exception as exc:
+            raise ScriptError(f"calling `model()` raised {describe(exc)}{where(exc, path)}") from exc
+    if not isinstance(value, nn.Module):
+        raise ScriptError(
+            f"`model` is a {type(value).__name__}, not a torch.nn.Module; "
+            "set `model` to an nn.Module or a function returning one"
+        )
+    return value
+
+
+def _iterate(source: Any, path: Path) -> Iterator[Any]:
+    try:
+        return iter(source)
+    except TypeError as exc:
+        raise ScriptError(
+            f"`data` is a {type(source).__name__}, which is not iterable; "
+            "make it a list, generator or DataLoader of (inputs, target) batches"
+        ) from exc
+
+
+def _collect_batches(module: types.ModuleType, path: Path, steps: int) -> tuple[Any, ...]:
+    """Take `steps` batches, starting the data again when it runs out."""
+    if not hasattr(module, "data"):
+        raise ScriptError(f"{path.name} defines no `data`; add `data = [(inputs, target), ...]` or a DataLoader")
+    raw = module.data
+    is_factory = callable(raw) and not hasattr(raw, "__iter__")
+
+    def fresh() -> Any:
+        if not is_factory:
+            return raw
+        try:
+            return raw()
+        except Exception as exc:
+            raise ScriptError(f"calling `data()` raised {describe(exc)}{where(exc, path)}") from exc
+
+    batches: list[Any] = []
+    source = fresh()
+    while len(batches) < steps:
+        iterator = _iterate(source, path)
+        got = 0
+        try:
+            for batch in iterator:
+                batches.append(batch)
+                got += 1
+                if len(batches) >= steps:
+                    break
+        except ScriptError:
+            raise
+        except Exception as exc:
+            raise ScriptError(f"iterating `data` raised {describe(exc)}{where(exc, path)}; fix the data") from exc
+        if got == 0:
+            if batches:
+                break  # a one-shot iterator: reuse what it gave
+            raise ScriptError("`data` yielded no batches; give it at least one (inputs, target) batch")
+        if len(batches) >= steps:
+            break
+        if iterator is source:
+            break  # a generator or iterator cannot start again: cycle what it gave
+        source = fresh()
+    # Fewer distinct batches than steps: cycle them, as a second epoch would.
+    return tuple(batches[i % len(batches)] for i in range(steps))
+
+
+def _output_loss(output: Any) -> Any:
+    """The loss a model output carries itself (Hugging Face style), or None."""
+    loss = getattr(output, "loss", None)
+    if loss is None and isinstance(output, dict):
+        loss = output.get("loss")
+    return loss
+
+
+def _default_loss(output: Any, target: Any) -> tuple[Any, str]:
+    import torch
+    from torch.nn import functional
+
+    if isinstance(output, tuple | list) and output and isinstance(output[0], torch.Tensor):
+        output = output[0]  # (logits, extras) outputs: the first element is the prediction
+    if not isinstance(output, torch.Tensor):
+        raise ScriptError(
+            f"the model returned a {type(output).__name__} with no `.loss`; define "
+            "`loss(output, target)` or `compute_loss(model, batch)` in the script"
+        )
+    if not isinstance(target, torch.Tensor):
+        raise ScriptError(
+            f"the batch target is a {type(target).__name__}, not a tensor; yield (inputs, target) "
+            "with a tensor target, or define `compute_loss(model, batch)`"
+        )
+    if not target.is_floating_point():
+        logits, labels = output, target
+        if logits.dim() == labels.dim() + 1 and logits.shape[:-1] == labels.shape and logits.dim() > 2:
+            logits, labels = logits.reshape(-1, logits.shape[-1]), labels.reshape(-1)
+        if logits.dim() < 1 or logits.shape[0] != labels.shape[0]:
+            raise ScriptError(
+                f"output shape {tuple(output.shape)} does not match integer target shape "
+                f"{tuple(target.shape)} for cross-entropy; fix the model's output or define `loss`"
+            )
+        return functional.cross_entropy(logits, labels), "cross_entropy"
+    if output.shape != target.shape:
+        raise ScriptError(
+            f"output shape {tuple(output.shape)} differs from target shape {tuple(target.shape)} "
+            "for the default mean-squared error; reshape the target or define `loss(output, target)`"
+        )
+    return functional.mse_loss(output, target.to(output.dtype)), "mse"
+
+
+def call_model(model: nn.Module, inputs: Any) -> Any:
+    if isinstance(inputs, dict):
+        return model(**inputs)
+    if isinstance(inputs, tuple | list):
+        return model(*inputs)
+    return model(inputs)
+
+
+def _loss_function(module: types.ModuleType, path: Path) -> tuple[LossFn, str]:
+    compute_loss = getattr(module, "compute_loss", None)
+    user_loss = getattr(module, "loss", None)
+    if compute_loss is not None and not callable(compute_loss):
+        raise ScriptError("`compute_loss` is not callable; define `def compute_loss(model, batch): ...`")
+    if user_loss is not None and not callable(user_loss):
+        raise ScriptError("`loss` is not callable; define `def loss(output, target): ...` or remove it")
+
+    if compute_loss is not None:
+
+        def by_compute_loss(model: nn.Module, batch: Any) -> Any:
+            return compute_loss(model, batch)
+
+        return by_compute_loss, "compute_loss"
+
+    def by_forward(model: nn.Module, batch: Any) -> Any:
+        if isinstance(batch, dict):
+            output = model(**batch)
+            carried = _output_loss(output)
+            if carried is None:
+                raise ScriptError(
+                    "a dict batch is called as model(**batch), but the output carries no `loss`; "
+                    "yield (inputs, target) batches or define `compute_loss(model, batch)`"
+                )
+            return carried
+        if isinstance(batch, tuple | list) and len(batch) == 2:
+            inputs, target = batch
+        elif isinstance(batch, tuple | list):
+            raise ScriptError(
+                f"a batch has {len(batch)} elements; yield (inputs, target) pairs "
+                "(put several inputs in a tuple) or define `compute_loss(model, batch)`"
+            )
+        else:
+            inputs, target = batch, None
+        output = call_model(model, inputs)
+        if user_loss is not None:
+            return user_loss(output, target)
+        carried = _output_loss(output)
+        if carried is not None:
+            return carried
+        if target is None:
+            raise ScriptError(
+                "a batch is a single tensor with no target and the output carries no `loss`; "
+                "yield (inputs, target) or define `compute_loss(model, batch)`"
+            )
+        value, _ = _default_loss(output, target)
+        return value
+
+    return by_forward, "loss" if user_loss is not None else "default"
+
+
+def _optimizer_factory(module: types.ModuleType, path: Path) -> tuple[OptimizerFactory, bool]:
+    import torch
+
+    given = getattr(module, "optimizer", None)
+    if given is None:
+
+        def default(params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
+            return torch.optim.Adam(params, lr=1e-3)
+
+        return default, True
+    if isinstance(given, torch.optim.Optimizer):
+        raise ScriptError(
+            "`optimizer` is an optimizer instance; make it a function, e.g. "
+            "`def optimizer(params): return torch.optim.SGD(params, lr=0.1)`, so gradscope can rebuild it"
+        )
+    if not callable(given):
+        raise ScriptError("`optimizer` is not callable; define `def optimizer(params): return torch.optim...`")
+
+    def build(params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
+        try:
+            made = given(params)
+        except Exception as exc:
+            raise ScriptError(f"calling `optimizer(params)` raised {describe(exc)}{where(exc, path)}") from exc
+        if not isinstance(made, torch.optim.Optimizer):
+            raise ScriptError(
+                f"`optimizer(params)` returned a {type(made).__name__}, not a torch.optim.Optimizer"
+            )
+        return made
+
+    return build, False
+
+
+def load(path: Path, steps: int) -> Problem:
+    """Import the script and validate its names. The caller seeds torch first."""
+    module = import_script(path)
+    model = _build_model(module, path)
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ScriptError(
+            "the model has no trainable parameter (all have requires_grad=False or there are none); "
+            "unfreeze at least one layer"
+        )
+    batches = _collect_batches(module, path, steps)
+    loss_of, source = _loss_function(module, path)
+    make_optimizer, default = _optimizer_factory(module, path)
+    return Problem(
+        script=path,
+        model=model,
+        batches=batches,
+        loss_of=loss_of,
+        make_optimizer=make_optimizer,
+        default_optimizer=default,
+        loss_source=source,
+    )
+
+
+def to_device(value: Any, device: Any, dtype: Any) -> Any:
+    """Move tensors inside a batch to the device; floating tensors take the model's dtype."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point() and dtype is not None and value.dtype != dtype:
+            return value.to(device=device, dtype=dtype, non_blocking=True)
+        return value.to(device=device, non_blocking=True)
+    if isinstance(value, dict):
+        return {k: to_device(v, device, dtype) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(to_device(v, device, dtype) for v in value))
+    if isinstance(value, tuple | list):
+        return type(value)(to_device(v, device, dtype) for v in value)
+    return value
+
+
+def unload() -> None:
+    """Forget the imported script so a second load in one process starts clean."""
+    sys.modules.pop(MODULE_NAME, None)
+
+
+def quiet_stdout() -> contextlib.AbstractContextManager[Any]:
+    """User code prints to stderr while gradscope runs it."""
+    return contextlib.redirect_stdout(sys.stderr if sys.stderr is not None else io.StringIO())

@@ -1,0 +1,507 @@
+"""The measuring engine under both `gradscope diagnose` and `gradscope.watch`.
+
+A Probe attaches to an optimizer through `register_step_pre_hook` and
+`register_step_post_hook`, so it sees exactly the gradients the optimizer
+steps on (after the user's clipping, accumulation and GradScaler unscaling)
+and the real update the optimizer made. Per recorded step it issues a fixed
+number of batched `torch._foreach_*` calls over all parameters, reduces them to
+per-layer figures on the device with `index_add_`, and brings everything to the
+host in a single transfer: one device sync per recorded step, no Python loop
+over parameters issuing tensor ops.
+
+Memory: the update ||W_after - W_before|| needs the weights before the step.
+`memory="exact"` keeps one flat copy of the trainable parameters (1.0x their
+bytes); `memory="low"` keeps a fixed strided sample of each large tensor (about
+1/STRIDE of its entries) and copies small tensors whole.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from gradscope import stats
+from gradscope.types import LayerInfo, Role, StepRecord
+
+StepLog = Callable[[int, dict[str, Any]], None]
+
+# Sampling in low-memory mode: a prime stride so the sample does not alias
+# with row lengths, applied only to tensors large enough for a stable estimate.
+STRIDE = 211
+SAMPLE_MIN = 1 << 16
+
+NORM_TYPES: tuple[type[nn.Module], ...] = (
+    nn.modules.batchnorm._NormBase,
+    nn.LayerNorm,
+    nn.GroupNorm,
+    nn.LocalResponseNorm,
+    *((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ()),
+)
+EMBEDDING_TYPES: tuple[type[nn.Module], ...] = (nn.Embedding, nn.EmbeddingBag)
+ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Softplus,
+    nn.Hardtanh,
+    nn.Hardsigmoid,
+    nn.Hardswish,
+    nn.Tanhshrink,
+    nn.Softsign,
+    nn.LogSigmoid,
+)
+
+
+def role_of(module: nn.Module, params: Sequence[torch.Tensor]) -> Role:
+    if isinstance(module, NORM_TYPES) or "norm" in type(module).__name__.lower():
+        return Role.NORM
+    if isinstance(module, EMBEDDING_TYPES):
+        return Role.EMBEDDING
+    if any(p.dim() >= 2 for p in params):
+        return Role.DENSE
+    return Role.OTHER
+
+
+@dataclass
+class Layout:
+    """Which tensors are measured, and under which layer; built once per model."""
+
+    layers: tuple[LayerInfo, ...]
+    tracked: list[torch.nn.Parameter]  # requires_grad parameters, deduplicated, model order
+    layer_of: list[int]  # tracked[i] belongs to layers[layer_of[i]]
+    bias_of: list[int]  # per layer: index into tracked of its 1-D "bias", or -1
+    numel: list[int]  # per layer: entries of its tracked parameters
+
+
+def discover(model: nn.Module, optimizer: torch.optim.Optimizer) -> Layout:
+    """Layers in model order, shared parameters counted once under their first owner."""
+    in_optimizer = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    owner: dict[int, int] = {}  # id(param) -> layer index
+    shared: dict[int, list[str]] = {}
+    drafts: list[dict[str, Any]] = []
+    tracked: list[torch.nn.Parameter] = []
+    layer_of: list[int] = []
+    bias_of: list[int] = []
+    modules = list(model.named_modules())
+    for mname, module in modules:
+        own = list(module.named_parameters(recurse=False))
+        if not own:
+            continue
+        name = mname or "(root)"
+        fresh = [(pname, p) for pname, p in own if id(p) not in owner]
+        for _, p in own:
+            if id(p) in owner:
+                shared.setdefault(owner[id(p)], []).append(name)
+        if not fresh:
+            continue
+        index = len(drafts)
+        bias_index = -1
+        for pname, p in fresh:
+            owner[id(p)] = index
+            if p.requires_grad:
+                if pname == "bias" and p.dim() == 1:
+                    bias_index = len(tracked)
+                tracked.append(p)
+                layer_of.append(index)
+        bias_of.append(bias_index)
+        trainable = [p for _, p in fresh if p.requires_grad]
+        drafts.append(
+            {
+                "name": name,
+                "kind": type(module).__name__,
+                "params": sum(p.numel() for _, p in fresh),
+                "role": role_of(module, [p for _, p in fresh]),
+                "param_names": tuple(f"{mname}.{pn}" if mname else pn for pn, _ in fresh),
+                "trainable": bool(trainable),
+                "optimized": all(id(p) in in_optimizer for p in trainable),
+                "numel": sum(p.numel() for p in trainable),
+            }
+        )
+    activations = _following_activations(modules)
+    layers = tuple(
+        LayerInfo(
+            name=d["name"],
+            kind=d["kind"],
+            params=d["params"],
+            role=d["role"],
+            param_names=d["param_names"],
+            trainable=d["trainable"],
+            optimized=d["optimized"],
+            shared_with=tuple(shared.get(i, ())),
+            activation=activations.get(d["name"], (None, None))[0],
+            activation_name=activations.get(d["name"], (None, None))[1],
+        )
+        for i, d in enumerate(drafts)
+    )
+    return Layout(layers, tracked, layer_of, bias_of, [d["numel"] for d in drafts])
+
+
+def _following_activations(modules: list[tuple[str, nn.Module]]) -> dict[str, tuple[str, str]]:
+    """For each parametrised module, the first activation module after it in model order."""
+    found: dict[str, tuple[str, str]] = {}
+    pending: list[str] = []
+    for mname, module in modules:
+        if isinstance(module, ACTIVATION_TYPES):
+            for name in pending:
+                found[name] = (type(module).__name__, mname)
+            pending = []
+            continue
+        if any(True for _ in module.parameters(recurse=False)):
+            pending = [mname or "(root)"]
+    for mname, module in modules:
+        if isinstance(module, nn.RNN):  # the nonlinearity lives inside the module
+            found[mname or "(root)"] = ("Tanh" if module.nonlinearity == "tanh" else "ReLU", mname)
+    return found
+
+
+@dataclass
+class _Group:
+    """Tracked parameters of one (device, dtype), with their snapshot storage."""
+
+    device: torch.device
+    dtype: torch.dtype
+    positions: list[int]  # indices into Layout.tracked
+    params: list[torch.Tensor]  # detached views of the parameters
+    sampled: list[torch.Tensor]  # what is snapshotted: the whole tensor or a strided sample of it
+    snapshot: list[torch.Tensor]  # views into `buffer`, one per entry of `sampled`
+    scale: torch.Tensor  # sqrt(numel / sampled numel) per tensor, to scale a sampled norm
+    buffer: torch.Tensor
+    exact: bool
+
+
+def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory: str) -> _Group:
+    params = [tracked[i].detach() for i in positions]
+    sampled: list[torch.Tensor] = []
+    for p in params:
+        if memory == "low" and p.numel() >= SAMPLE_MIN and p.is_contiguous():
+            offset = int(torch.randint(0, STRIDE, (1,), generator=torch.Generator().manual_seed(p.numel())))
+            sampled.append(p.view(-1)[offset::STRIDE])
+        else:
+            sampled.append(p)
+    sizes = [s.numel() for s in sampled]
+    first = params[0]
+    buffer = torch.empty(sum(sizes), dtype=first.dtype, device=first.device)
+    snapshot: list[torch.Tensor] = []
+    start = 0
+    for s, size in zip(sampled, sizes, strict=True):
+        snapshot.append(buffer[start : start + size].view(s.shape))
+        start += size
+    scale = torch.tensor(
+        [math.sqrt(p.numel() / max(s.numel(), 1)) for p, s in zip(params, sampled, strict=True)],
+        dtype=torch.float64,
+        device=first.device,
+    )
+    return _Group(
+        device=first.device,
+        dtype=first.dtype,
+        positions=positions,
+        params=params,
+        sampled=sampled,
+        snapshot=snapshot,
+        scale=scale,
+        buffer=buffer,
+        exact=all(s is p for s, p in zip(sampled, params, strict=True)),
+    )
+
+
+@dataclass
+class Probe:
+    """Per-step, per-layer gradient and update figures for one model and optimizer."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    every: int = 1
+    memory: str = "exact"
+    log: StepLog | None = None
+    scaler: Any = None  # torch.amp.GradScaler, to count the steps it skipped
+    records: list[StepRecord] = field(default_factory=list)
+    skipped: int = 0
+    steps_seen: int = 0
+
+    def __post_init__(self) -> None:
+        if self.every < 1:
+            raise ValueError("every must be >= 1")
+        if self.memory not in ("exact", "low"):
+            raise ValueError('memory must be "exact" or "low"')
+        self.layout = discover(self.model, self.optimizer)
+        self._handles: list[Any] = []
+        self._pending_loss: list[torch.Tensor] = []
+        self._loss_after_step: bool | None = None
+        self._step_loss: torch.Tensor | None = None
+        self._grads: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._present: tuple[bool, ...] = ()
+        self._weights: torch.Tensor | None = None
+        self._recording = False
+        self._last_scale: float | None = None
+        self._lr: tuple[float, ...] = ()
+        self._last_recorded = False
+        self._no_loss = False
+        self.sync_s = 0.0
+        layout = self.layout
+        self.device = layout.tracked[0].device if layout.tracked else torch.device("cpu")
+        by_key: dict[tuple[torch.device, torch.dtype], list[int]] = {}
+        for i, p in enumerate(layout.tracked):
+            by_key.setdefault((p.device, p.dtype), []).append(i)
+        self._groups = [_make_group(pos, layout.tracked, self.memory) for pos in by_key.values()]
+        order = [i for g in self._groups for i in g.positions]
+        # Figures are computed group by group; this maps them back to layers.
+        self._layer_index = torch.tensor([layout.layer_of[i] for i in order], device=self.device)
+        self._bias_index = torch.tensor(
+            [order.index(b) if b >= 0 else 0 for b in layout.bias_of], device=self.device, dtype=torch.long
+        )
+        self._bias_numel = torch.tensor(
+            [layout.tracked[b].numel() if b >= 0 else 1 for b in layout.bias_of],
+            device=self.device,
+            dtype=torch.float64,
+        )
+        self._has_bias = tuple(b >= 0 for b in layout.bias_of)
+        self._order = order
+        self._nlayers = len(layout.layers)
+
+    # -- attaching -------------------------------------------------------------
+    def attach(self) -> None:
+        self._handles = [
+            self.optimizer.register_step_pre_hook(self._pre_step),
+            self.optimizer.register_step_post_hook(self._post_step),
+        ]
+
+    def detach(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    @property
+    def snapshot_bytes(self) -> int:
+        return sum(g.buffer.numel() * g.buffer.element_size() for g in self._groups)
+
+    # -- the loss ----------------------------------------------------------------
+    def add_loss(self, value: Any) -> None:
+        """Hand over a loss; it belongs to the step it was computed for (see Watch.loss)."""
+        tensor = value.detach() if isinstance(value, torch.Tensor) else torch.tensor(float(value))
+        tensor = tensor.reshape(-1)[:1].to(self.device, torch.float64)
+        if self._loss_after_step and self.records and self.records[-1].loss is None and self._last_recorded:
+            last = self.records[-1]
+            self.records[-1] = _with_loss(last, float(tensor))
+            return
+        self._pending_loss.append(tensor)
+
+    # -- hooks -------------------------------------------------------------------
+    def _pre_step(self, optimizer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        self._count_skipped()
+        self._recording = self.steps_seen % self.every == 0
+        if not self._recording:
+            return None
+        self._lr = tuple(float(g["lr"]) for g in optimizer.param_groups)
+        self._weights = self._take_snapshot()
+        # args holds the optimizer itself first, then step()'s own arguments.
+        closure = kwargs.get("closure", args[1] if len(args) > 1 else None)
+        if closure is None:
+            self._grads = self._measure_grads()
+            return None
+        # Closure optimizers compute the gradient inside step(): measure it after
+        # the first evaluation, which is at the weights the step starts from.
+        state = {"first": True}
+
+        def observed() -> Any:
+            loss = closure()
+            if state["first"]:
+                state["first"] = False
+                self._grads = self._measure_grads()
+                if isinstance(loss, torch.Tensor):
+                    self._step_loss = loss.detach().reshape(-1)[:1].to(self.device, torch.float64)
+            return loss
+
+        if "closure" in kwargs:
+            return args, {**kwargs, "closure": observed}
+        return (args[0], observed, *args[2:]), kwargs
+
+    def _post_step(self, optimizer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        index = self.steps_seen
+        self.steps_seen += 1
+        if not self._recording:
+            self._pending_loss.clear()
+            self._last_recorded = False
+            return
+        self._recording = False
+        if self._loss_after_step is None:
+            self._loss_after_step = not self._pending_loss and self._step_loss is None
+        record = self._finish(index)
+        self.records.append(record)
+        self._last_recorded = True
+        if self.log is not None:
+            self.log(index, self.figures(record))
+
+    def _count_skipped(self) -> None:
+        """GradScaler skips optimizer.step on inf/NaN gradients and halves its scale."""
+        if self.scaler is None or not getattr(self.scaler, "is_enabled", lambda: False)():
+            return
+        scale = float(self.scaler.get_scale())
+        if self._last_scale is not None and scale < self._last_scale:
+            backoff = float(self.scaler.get_backoff_factor())
+            self.skipped += max(1, round(math.log(self._last_scale / scale) / math.log(1.0 / backoff)))
+        self._last_scale = scale
+
+    def finish(self) -> None:
+        """Count skips after the last executed step."""
+        self._count_skipped()
+
+    # -- measuring ---------------------------------------------------------------
+    def _take_snapshot(self) -> torch.Tensor:
+        weight_norms = []
+        for g in self._groups:
+            weight_norms.append(stats.norms(g.params).to(torch.float64))
+            torch._foreach_copy_(g.snapshot, g.sampled)
+        return torch.cat(weight_norms)
+
+    def _measure_grads(self) -> tuple[torch.Tensor, torch.Tensor]:
+        gnorm, nnz = [], []
+        present: list[bool] = []
+        for g in self._groups:
+            grads = [self.layout.tracked[i].grad for i in g.positions]
+            have = [x is not None for x in grads]
+            present.extend(have)
+            if all(have):
+                dense = [x for x in grads if x is not None]
+                gnorm.append(stats.norms(dense).to(torch.float64))
+                nnz.append(stats.norms(dense, 0).to(torch.float64))
+                continue
+            n = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
+            z = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
+            where = [i for i, h in enumerate(have) if h]
+            if where:
+                dense = [grads[i] for i in where if grads[i] is not None]
+                idx = torch.tensor(where, device=self.device)
+                n[idx] = stats.norms(dense).to(self.device, torch.float64)
+                z[idx] = stats.norms(dense, 0).to(self.device, torch.float64)
+            gnorm.append(n)
+            nnz.append(z)
+        self._present = tuple(present)
+        return torch.cat(gnorm), torch.cat(nnz)
+
+    def _update_norms(self) -> torch.Tensor:
+        out = []
+        for g in self._groups:
+            torch._foreach_sub_(g.snapshot, g.sampled)  # snapshot now holds W_before - W_after
+            u = stats.norms(g.snapshot).to(torch.float64)
+            out.append(u if g.exact else u * g.scale)
+        return torch.cat(out)
+
+    def _finish(self, index: int) -> StepRecord:
+        L = self._nlayers
+        if self._grads is None:  # a closure that never ran: nothing to measure
+            self._grads = self._measure_grads()
+        gnorm, nnz = self._grads
+        wnorm = self._weights if self._weights is not None else torch.zeros_like(gnorm)
+        unorm = self._update_norms()
+        per_param = torch.stack([gnorm, wnorm, unorm])
+        zeros = torch.zeros(3, L, dtype=torch.float64, device=self.device)
+        layer_sq = zeros.index_add_(1, self._layer_index, per_param.square()).sqrt()
+        layer_nnz = torch.zeros(L, dtype=torch.float64, device=self.device).index_add_(0, self._layer_index, nnz)
+        bias_live = nnz[self._bias_index] / self._bias_numel
+        loss = self._take_loss()
+        total = gnorm.square().sum().sqrt().reshape(1)
+        parts = [layer_sq.reshape(-1), layer_nnz, bias_live, total, loss]
+        started = time.perf_counter()
+        flat = torch.cat(parts).tolist()  # the one device -> host transfer of the step
+        self.sync_s += time.perf_counter() - started
+        g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
+        nnz_l, live_b = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
+        total_norm, loss_value = flat[5 * L], flat[5 * L + 1]
+        numel = self.layout.numel
+        zero_frac = [1.0 - n / m if m else 0.0 for n, m in zip(nnz_l, numel, strict=True)]
+        dead = [1.0 - b if has else z for b, has, z in zip(live_b, self._has_bias, zero_frac, strict=True)]
+        has_grad = self._layer_has_grad()
+        bad_g = [0] * L
+        bad_w = [0] * L
+        if not all(math.isfinite(v) for v in (*g_l, *w_l, *u_l, total_norm)):
+            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l)
+        self._grads = None
+        self._weights = None
+        return StepRecord(
+            step=index,
+            loss=None if math.isnan(loss_value) and self._no_loss else loss_value,
+            total_grad_norm=total_norm,
+            lr=self._lr,
+            grad_norm=tuple(g_l),
+            weight_norm=tuple(w_l),
+            update_norm=tuple(u_l),
+            nonfinite_grad=tuple(bad_g),
+            nonfinite_weight=tuple(bad_w),
+            zero_grad_frac=tuple(zero_frac),
+            has_grad=has_grad,
+            dead_unit_frac=tuple(dead),
+        )
+
+    def _take_loss(self) -> torch.Tensor:
+        self._no_loss = False
+        if self._step_loss is not None:
+            value, self._step_loss = self._step_loss, None
+            self._pending_loss.clear()
+            return value
+        if self._pending_loss:
+            value = torch.cat(self._pending_loss).mean().reshape(1)
+            self._pending_loss.clear()
+            return value
+        self._no_loss = True
+        return torch.full((1,), math.nan, dtype=torch.float64, device=self.device)
+
+    def _layer_has_grad(self) -> tuple[bool, ...]:
+        has = [False] * self._nlayers
+        for pos, present in zip(self._order, self._present, strict=True):
+            if present:
+                has[self.layout.layer_of[pos]] = True
+        return tuple(has)
+
+    def _slow_path(
+        self, g_l: list[float], w_l: list[float], u_l: list[float]
+    ) -> tuple[list[float], list[float], list[float], float, list[int], list[int]]:
+        """Some figure is NaN/Inf: count bad entries and redo overflowed norms in float64."""
+        layout = self.layout
+        L = self._nlayers
+        bad_g, bad_w = [0] * L, [0] * L
+        grad_sq, weight_sq = [0.0] * L, [0.0] * L
+        total_sq = 0.0
+        for param, layer in zip(layout.tracked, layout.layer_of, strict=True):
+            grad = param.grad
+            ng, nw = stats.count_nonfinite(grad), stats.count_nonfinite(param.detach())
+            bad_g[layer] += ng
+            bad_w[layer] += nw
+            if grad is not None:
+                value = math.nan if ng else stats.exact_norm(grad)
+                grad_sq[layer] += value * value
+                total_sq += value * value
+            weight_sq[layer] += (math.nan if nw else stats.exact_norm(param)) ** 2
+        g_new = [math.sqrt(v) if math.isfinite(v) else v for v in grad_sq]
+        # Weight norms here are after the step; only replace those that overflowed.
+        w_new = [w if math.isfinite(w) else math.sqrt(s) for w, s in zip(w_l, weight_sq, strict=True)]
+        return g_new, w_new, u_l, math.sqrt(total_sq), bad_g, bad_w
+
+    def figures(self, record: StepRecord) -> dict[str, Any]:
+        """One step's figures keyed by layer name, for a user's logger."""
+        return {
+            "step": record.step,
+            "loss": record.loss,
+            "total_grad_norm": record.total_grad_norm,
+            "layers": {layer.name: record.layer(i) for i, layer in enumerate(self.layout.layers)},
+        }
+
+
+def _with_loss(record: StepRecord, loss: float) -> StepRecord:
+    from dataclasses import replace
+
+    return replace(record, loss=loss)

@@ -1,0 +1,377 @@
+"""Findings -> recommendations with numbers, each number checked by re-running.
+
+How the numbers are found:
+- clip_grad_norm: candidates from the measured total-gradient-norm history
+  (its median and 10th percentile) and from the update size a healthy step
+  would have (max_norm such that lr * max_norm is about 1e-2 of the weights'
+  norm, for SGD-style optimizers), plus the common default 1.0.
+- learning_rate: candidates from the measured update ratios (the LR at which
+  the median dense layer would move about 1e-3 of its norm per step) and a
+  short range test of factors around the current LR, all from the same
+  initial state.
+Every candidate is replayed for the probe's steps from the same weights, seed
+and batches. The one with the lowest final loss that beats the run as it is
+becomes the recommendation; if none does, no number is printed, and a stalled
+or unstable finding that no LR change could improve is withdrawn as unconfirmed.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from gradscope.config import Thresholds
+from gradscope.diagnosis import Diagnosis, settle
+from gradscope.types import (
+    Finding,
+    LayerStatus,
+    Recommendation,
+    RunRecord,
+    Severity,
+    Verdict,
+    Verified,
+)
+
+if TYPE_CHECKING:
+    from gradscope.runner import Session
+
+# The loss must fall at least this much (relative) for a change to count as better.
+IMPROVEMENT = 0.02
+# A change must beat the next-more-conservative candidate by this much to be preferred.
+PREFER_MARGIN = 0.05
+TARGET_UPDATE_RATIO = 1e-3
+SATURATING = frozenset({"Sigmoid", "Tanh", "Hardsigmoid", "Softsign", "LogSigmoid", "Hardtanh"})
+RELU_FAMILY = frozenset({"ReLU", "ReLU6"})
+
+
+@dataclass(frozen=True)
+class Trial:
+    label: str
+    value: float
+    losses: tuple[float, ...]
+
+    def final(self, window: int) -> float:
+        tail = self.losses[-window:]
+        return statistics.fmean(tail) if tail and all(math.isfinite(v) for v in tail) else math.inf
+
+
+def _tail(losses: list[float] | tuple[float, ...], window: int) -> float:
+    tail = list(losses[-window:])
+    if not tail:
+        return math.nan
+    return statistics.fmean(tail) if all(math.isfinite(v) for v in tail) else math.nan
+
+
+def improved(before: float, after: float) -> bool:
+    if not math.isfinite(after):
+        return False
+    if not math.isfinite(before):
+        return True
+    return after < before - IMPROVEMENT * abs(before)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    pos = q * (len(ordered) - 1)
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def _round_sig(x: float, digits: int = 2) -> float:
+    if x == 0 or not math.isfinite(x):
+        return x
+    return float(f"{x:.{digits}g}")
+
+
+def clip_candidates(record: RunRecord, facts_weight_norm: float, lr: float, adaptive: bool) -> list[float]:
+    norms = [s.total_grad_norm for s in record.steps if math.isfinite(s.total_grad_norm)]
+    found: set[float] = {1.0}
+    if norms:
+        found.add(_round_sig(statistics.median(norms)))
+        found.add(_round_sig(_percentile(norms, 0.1)))
+    if not adaptive and lr > 0 and facts_weight_norm > 0:
+        found.add(_round_sig(1e-2 * facts_weight_norm / lr))
+    return sorted(v for v in found if v > 0 and math.isfinite(v))
+
+
+def clipped_fraction(record: RunRecord, max_norm: float) -> float:
+    norms = [s.total_grad_norm for s in record.steps]
+    if not norms:
+        return 0.0
+    return sum(1 for v in norms if not v <= max_norm) / len(norms)
+
+
+def lr_scales(direction: str, measured_ratio: float) -> list[float]:
+    """Multipliers of the current LR to try, the ratio-derived one included."""
+    if direction == "down":
+        scales = {0.3, 0.1, 0.01}
+    else:
+        scales = {10.0, 100.0, 1000.0}
+    if measured_ratio > 0 and math.isfinite(measured_ratio):
+        derived = TARGET_UPDATE_RATIO / measured_ratio
+        if (direction == "down" and derived < 1) or (direction == "up" and derived > 1):
+            scales.add(_round_sig(derived, 1))
+    return sorted(scales)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+class Recommender:
+    """Builds recommendations for one diagnosis, replaying candidates on the session."""
+
+    def __init__(
+        self, record: RunRecord, diagnosis: Diagnosis, session: Session | None, thresholds: Thresholds
+    ) -> None:
+        self.record = record
+        self.diagnosis = diagnosis
+        self.session = session
+        self.t = thresholds
+        self.window = diagnosis.facts.window
+        self.baseline = tuple(diagnosis.facts.losses)
+        self.notes: list[str] = []
+        self.withdrawn: set[str] = set()
+        self._cache: dict[tuple[str, float], Trial] = {}
+
+    # -- replays -------------------------------------------------------------------
+    def trial(self, kind: str, value: float) -> Trial:
+        from gradscope.runner import Change
+
+        key = (kind, value)
+        if key not in self._cache:
+            assert self.session is not None
+            change = Change(clip=value) if kind == "clip" else Change(lr_scale=value)
+            _, losses, _, _ = self.session.run(self.record.run.steps, probe=False, change=change)
+            self._cache[key] = Trial(kind, value, tuple(losses))
+        return self._cache[key]
+
+    def best(self, kind: str, values: list[float], conservative_first: bool) -> tuple[Trial | None, list[Trial]]:
+        """The candidate with the lowest final loss that beats the baseline."""
+        before = _tail(self.baseline, self.window)
+        trials = [self.trial(kind, v) for v in values]
+        good = [tr for tr in trials if improved(before, tr.final(self.window))]
+        if not good:
+            return None, trials
+        ordered = good if conservative_first else list(reversed(good))
+        chosen = ordered[0]
+        for tr in ordered[1:]:
+            if tr.final(self.window) < chosen.final(self.window) - PREFER_MARGIN * abs(chosen.final(self.window)):
+                chosen = tr
+        return chosen, trials
+
+    def verified(self, trial: Trial) -> Verified:
+        before = _tail(self.baseline, self.window)
+        after = _tail(trial.losses, self.window)
+        return Verified(before, after, improved(before, after), tuple(self.baseline), trial.losses)
+
+    # -- actions ---------------------------------------------------------------------
+    def clip(self, why: str) -> Recommendation | None:
+        facts = self.diagnosis.facts
+        lr = facts.lr[0] if facts.lr else 0.0
+        weight = math.sqrt(sum(f.weight_norm**2 for f in facts.layers if f.measurable and math.isfinite(f.weight_norm)))
+        candidates = clip_candidates(self.record, weight, lr, facts.adaptive)
+        how = (
+            f"tried max_norm in {[_fmt(c) for c in candidates]} (median and 10th percentile of the measured "
+            "total gradient norm, the norm at which one SGD step moves the weights 1% of their size, and 1.0), "
+            f"each replayed for {facts.steps} steps from the same start"
+        )
+        if self.session is None:
+            norms = [s.total_grad_norm for s in self.record.steps if math.isfinite(s.total_grad_norm)]
+            value = _round_sig(_percentile(norms, 0.1)) if norms else 1.0
+            return Recommendation(
+                action="clip_grad_norm",
+                numbers={"max_norm": value, "clipped_fraction": clipped_fraction(self.record, value)},
+                why=why,
+                how="10th percentile of the measured total gradient norm (not verified: --no-verify)",
+                code=f"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={_fmt(value)})",
+            )
+        chosen, _ = self.best("clip", candidates, conservative_first=False)
+        if chosen is None:
+            self.notes.append(f"no clip threshold in {[_fmt(c) for c in candidates]} lowered the loss; none is recommended")
+            return None
+        value = chosen.value
+        return Recommendation(
+            action="clip_grad_norm",
+            numbers={"max_norm": value, "clipped_fraction": round(clipped_fraction(self.record, value), 3)},
+            why=why,
+            how=how,
+            code=f"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={_fmt(value)})",
+            verified=self.verified(chosen),
+        )
+
+    def learning_rate(self, direction: str, why: str) -> Recommendation | None:
+        facts = self.diagnosis.facts
+        current = facts.lr[0] if facts.lr else math.nan
+        measured = facts.median_update_ratio()
+        scales = lr_scales(direction, measured)
+        tried = [_fmt(current * s) for s in scales]
+        how = (
+            f"range test from the same start: lr in {tried} (x{', x'.join(_fmt(s) for s in scales)}; "
+            f"the median dense layer moved {_fmt(measured)} of its norm per step, "
+            f"~{_fmt(TARGET_UPDATE_RATIO)} is typical), lowest final loss after {facts.steps} steps"
+        )
+        if self.session is None:
+            scale = scales[len(scales) // 2]
+            return Recommendation(
+                action="learning_rate",
+                numbers={"lr": _round_sig(current * scale), "current_lr": current},
+                why=why,
+                how=f"scaled x{_fmt(scale)} from the measured update ratios (not verified: --no-verify)",
+                code=f"{facts.optimizer}(model.parameters(), lr={_fmt(_round_sig(current * scale))})",
+            )
+        # Going down, prefer the gentlest cut that works; going up, the smallest raise.
+        chosen, _ = self.best("lr", scales if direction == "up" else list(reversed(scales)), conservative_first=True)
+        if chosen is None:
+            self.notes.append(f"no learning rate in {tried} lowered the loss; none is recommended")
+            return None
+        lr = _round_sig(current * chosen.value)
+        return Recommendation(
+            action="learning_rate",
+            numbers={"lr": lr, "current_lr": current, "scale": chosen.value},
+            why=why,
+            how=how,
+            code=f"{facts.optimizer}(model.parameters(), lr={_fmt(lr)})",
+            verified=self.verified(chosen),
+        )
+
+    def architecture(self, finding: Finding) -> list[Recommendation]:
+        facts = self.diagnosis.facts
+        by_name = {f.name: f for f in facts.layers}
+        flagged = [by_name[n] for n in finding.layers if n in by_name]
+        out: list[Recommendation] = []
+        saturating = [f for f in flagged if f.info.activation in SATURATING]
+        if finding.status is LayerStatus.VANISHING:
+            if saturating:
+                kinds = sorted({str(f.info.activation) for f in saturating})
+                out.append(
+                    Recommendation(
+                        action="activation",
+                        numbers={
+                            "layers": [f.info.activation_name or f.name for f in saturating],
+                            "replace": kinds[0],
+                            "with": "ReLU",
+                        },
+                        why=finding.code,
+                        how=f"{'/'.join(kinds)} passes at most {'0.25' if 'Sigmoid' in kinds else '1'} of the "
+                        "gradient per layer and less when saturated; ReLU passes 1 for active units",
+                        code=f"nn.ReLU()  # instead of nn.{kinds[0]}() after {saturating[0].name}",
+                    )
+                )
+            out.append(
+                Recommendation(
+                    action="batchnorm",
+                    numbers={"layers": [f.name for f in flagged]},
+                    why=finding.code,
+                    how="normalising each layer's output keeps activations out of the saturated range "
+                    "and the gradient scale even through depth",
+                    code=f"nn.BatchNorm1d(num_features)  # after {flagged[0].name}, before its activation",
+                )
+            )
+            if len(facts.dense()) >= 6:
+                out.append(
+                    Recommendation(
+                        action="residual",
+                        numbers={"layers": [f.name for f in flagged]},
+                        why=finding.code,
+                        how=f"{len(facts.dense())} dense layers in sequence; skip connections give the "
+                        "gradient a path that does not shrink with depth",
+                        code="x = x + block(x)",
+                    )
+                )
+        if finding.status is LayerStatus.EXPLODING:
+            dense = [f for f in flagged if f.info.kind in {"Linear", "Conv1d", "Conv2d", "Conv3d"}]
+            if dense:
+                out.append(
+                    Recommendation(
+                        action="init",
+                        numbers={"layers": [f.name for f in dense], "scheme": "kaiming_normal_"},
+                        why=finding.code,
+                        how="gradients grow layer after layer towards the input: the weights amplify the signal; "
+                        "kaiming init keeps each layer's gain near 1",
+                        code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
+                    )
+                )
+        if finding.status is LayerStatus.DEAD:
+            relu = [f for f in flagged if f.info.activation in RELU_FAMILY]
+            if relu:
+                out.append(
+                    Recommendation(
+                        action="activation",
+                        numbers={
+                            "layers": [f.info.activation_name or f.name for f in relu],
+                            "replace": "ReLU",
+                            "with": "LeakyReLU",
+                        },
+                        why=finding.code,
+                        how="a LeakyReLU unit passes a small gradient when inactive, so it can recover",
+                        code="nn.LeakyReLU(0.01)  # instead of nn.ReLU()",
+                    )
+                )
+            out.append(
+                Recommendation(
+                    action="init",
+                    numbers={"layers": [f.name for f in flagged], "scheme": "kaiming_normal_ with zero bias"},
+                    why=finding.code,
+                    how="units die when their pre-activation is negative for every input: a negative bias "
+                    "or a too-large step pushes them there",
+                    code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
+                )
+            )
+        return out
+
+    # -- the whole set --------------------------------------------------------------
+    def run(self) -> list[Recommendation]:
+        recs: list[Recommendation] = []
+        codes = {f.code: f for f in self.diagnosis.findings}
+        facts = self.diagnosis.facts
+        if "GS102" in codes:
+            rec = self.clip("GS102")
+            if rec:
+                recs.append(rec)
+        if "GS301" in codes:
+            rec = self.learning_rate("down", "GS301")
+            if rec:
+                recs.append(rec)
+            elif self.session is not None:
+                self.withdrawn.add("GS301")
+        if "GS302" in codes:
+            rec = self.learning_rate("up", "GS302")
+            if rec:
+                recs.append(rec)
+            elif self.session is not None:
+                self.withdrawn.add("GS302")
+        if "GS104" in codes and facts.has_loss:
+            # NaN after the loss ran away is an LR/explosion problem worth a number;
+            # NaN from the first step is the data's or the loss's, and no number fixes it.
+            finite = [v for v in facts.losses if math.isfinite(v)]
+            if finite and len(finite) >= 2:
+                for rec in (self.learning_rate("down", "GS104"), self.clip("GS104")):
+                    if rec and rec.verified and rec.verified.improved:
+                        recs.append(rec)
+        for finding in self.diagnosis.findings:
+            recs.extend(self.architecture(finding))
+        return recs
+
+
+def recommend(
+    record: RunRecord, diagnosis: Diagnosis, session: Session | None, thresholds: Thresholds | None = None
+) -> tuple[tuple[Recommendation, ...], tuple[Finding, ...], Verdict, tuple[LayerStatus, ...], tuple[str, ...]]:
+    """Recommendations, and the findings/verdict after verification withdrew unconfirmed ones."""
+    r = Recommender(record, diagnosis, session, thresholds or Thresholds())
+    recs = r.run()
+    findings = [f for f in diagnosis.findings if f.code not in r.withdrawn]
+    for old in diagnosis.findings:
+        if old.code in r.withdrawn:
+            r.notes.append(
+                f"{old.code} {old.rule} was considered and withdrawn: {old.message}, but no learning rate "
+                "tried lowered the loss, so the model is likely converged or limited by something else"
+            )
+    verdict, statuses = settle(record, findings)
+    if session is None:
+        r.notes.append("recommendations were not verified (--no-verify)")
+    return tuple(recs), tuple(findings), verdict, statuses, tuple(r.notes)

@@ -1,0 +1,202 @@
+"""Training steps for `gradscope diagnose`: the user's model, batches and optimizer.
+
+The same loop serves the measured run (with a Probe attached to the optimizer,
+exactly as `gradscope.watch` attaches to a user's own loop) and the cheap
+verification re-runs, which replay the same batches from the same initial
+weights and seed with one change applied (a clip threshold or a learning rate).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from gradscope.errors import ScriptError, UsageError
+from gradscope.loader import CLOSURE_OPTIMIZERS, Problem, describe, to_device, where
+from gradscope.probe import Probe
+from gradscope.types import StepRecord
+
+SHAPE_HINTS = ("shape", "size", "mat1", "mat2", "dimension", "expected input")
+
+
+def resolve_device(spec: str) -> torch.device:
+    """auto | cpu | cuda | cuda:N -> a device that exists, else UsageError."""
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(spec)
+    except (RuntimeError, ValueError) as exc:
+        raise UsageError(f"unknown device {spec!r}; use auto, cpu, cuda or cuda:N") from exc
+    if device.type == "cpu":
+        return device
+    if device.type != "cuda":
+        raise UsageError(f"device {spec!r} is not supported; use auto, cpu, cuda or cuda:N")
+    if not torch.cuda.is_available():
+        raise UsageError(f"--device {spec} asked for CUDA, but torch.cuda.is_available() is False; use --device cpu")
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise UsageError(
+            f"--device {spec}: only {torch.cuda.device_count()} CUDA device(s) here; use cuda:0..."
+            f"{torch.cuda.device_count() - 1}"
+        )
+    return device
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    try:
+        import numpy
+
+        numpy.random.seed(seed % (2**32))
+    except ImportError:  # numpy is optional for user scripts
+        pass
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recommendation applied to a re-run."""
+
+    clip: float | None = None
+    lr_scale: float | None = None
+
+
+@dataclass
+class Session:
+    """A loaded problem on its device, with the initial weights kept for re-runs."""
+
+    problem: Problem
+    device: torch.device
+    seed: int
+    initial: Mapping[str, torch.Tensor]
+    dtype: torch.dtype
+
+    @classmethod
+    def start(cls, problem: Problem, device: torch.device, seed: int) -> Session:
+        model = problem.model
+        try:
+            model.to(device)
+        except Exception as exc:
+            raise ScriptError(f"moving the model to {device} raised {describe(exc)}") from exc
+        dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+        initial = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return cls(problem, device, seed, initial, dtype)
+
+    def reset(self) -> torch.optim.Optimizer:
+        model = self.problem.model
+        model.load_state_dict(self.initial)
+        model.train()
+        seed_everything(self.seed)
+        return self.problem.make_optimizer(model.parameters())
+
+    def batch(self, step: int) -> Any:
+        return to_device(self.problem.batches[step], self.device, self.dtype)
+
+    def loss(self, batch: Any) -> torch.Tensor:
+        """The user's loss for one batch, checked to be a scalar that can be differentiated."""
+        problem = self.problem
+        try:
+            value = problem.loss_of(problem.model, batch)
+        except ScriptError:
+            raise
+        except Exception as exc:
+            hint = (
+                "check the model's layer sizes against the data's shape"
+                if any(h in str(exc).lower() for h in SHAPE_HINTS)
+                else "fix the model or the loss"
+            )
+            raise ScriptError(f"the forward pass raised {describe(exc)}{where(exc, problem.script)}; {hint}") from exc
+        if not isinstance(value, torch.Tensor):
+            raise ScriptError(f"the loss is a {type(value).__name__}, not a tensor; return a scalar torch tensor")
+        if value.numel() != 1:
+            raise ScriptError(
+                f"the loss has shape {tuple(value.shape)}, not a scalar; reduce it (e.g. `.mean()`) "
+                "in `loss`/`compute_loss`"
+            )
+        if not value.requires_grad:
+            raise ScriptError(
+                "the loss does not depend on any trainable parameter (no grad_fn); "
+                "compute it from the model's output without .detach()/.item()/torch.no_grad()"
+            )
+        return value.reshape(())
+
+    def backward(self, value: torch.Tensor) -> None:
+        try:
+            value.backward()
+        except Exception as exc:
+            raise ScriptError(f"backward raised {describe(exc)}{where(exc, self.problem.script)}") from exc
+
+    def run(
+        self, steps: int, *, probe: bool = True, change: Change | None = None
+    ) -> tuple[list[StepRecord], list[float], Probe | None, float]:
+        """Train `steps` steps from the initial state; return records, losses, the probe and wall time."""
+        model = self.problem.model
+        optimizer = self.reset()
+        if change is not None and change.lr_scale is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = float(group["lr"]) * change.lr_scale
+        clip = change.clip if change is not None else None
+        watcher = Probe(model, optimizer) if probe else None
+        losses: list[torch.Tensor] = []
+        closure_based = type(optimizer).__name__ in CLOSURE_OPTIMIZERS
+        params = [p for p in model.parameters() if p.requires_grad]
+        synchronize(self.device)
+        started = time.perf_counter()
+        if watcher is not None:
+            watcher.attach()
+        try:
+            for step in range(steps):
+                batch = self.batch(step)
+                if closure_based:
+                    first: list[torch.Tensor] = []
+
+                    def closure(batch: Any = batch, first: list[torch.Tensor] = first) -> torch.Tensor:
+                        optimizer.zero_grad(set_to_none=True)
+                        value = self.loss(batch)
+                        self.backward(value)
+                        if clip is not None:
+                            torch.nn.utils.clip_grad_norm_(params, clip)
+                        if not first:
+                            first.append(value.detach())
+                        return value
+
+                    self._step(optimizer, closure)
+                    losses.append(first[0] if first else torch.tensor(math.nan))
+                    continue
+                optimizer.zero_grad(set_to_none=True)
+                value = self.loss(batch)
+                self.backward(value)
+                if watcher is not None:
+                    watcher.add_loss(value)
+                if clip is not None:
+                    torch.nn.utils.clip_grad_norm_(params, clip)
+                self._step(optimizer, None)
+                losses.append(value.detach())
+        finally:
+            if watcher is not None:
+                watcher.detach()
+        synchronize(self.device)
+        wall = time.perf_counter() - started
+        host = torch.stack([v.reshape(()).to(torch.float64).cpu() for v in losses]).tolist() if losses else []
+        return (watcher.records if watcher is not None else []), host, watcher, wall
+
+    def _step(self, optimizer: torch.optim.Optimizer, closure: Any) -> None:
+        try:
+            if closure is None:
+                optimizer.step()
+            else:
+                optimizer.step(closure)
+        except ScriptError:
+            raise
+        except Exception as exc:
+            raise ScriptError(f"optimizer.step() raised {describe(exc)}{where(exc, self.problem.script)}") from exc
