@@ -13,14 +13,14 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gradscope.watch import Watch
+    from gradscope.watcher import Watch
 
 __all__ = ["__version__", "load_run", "watch"]
 
 
 def watch(model: Any, optimizer: Any, **kwargs: Any) -> Watch:
-    """Record gradient health inside your own training loop; see gradscope.watch.Watch."""
-    from gradscope.watch import Watch
+    """Record gradient health inside your own training loop; see gradscope.watcher.Watch."""
+    from gradscope.watcher import Watch
 
     return Watch(model, optimizer, **kwargs)
 

@@ -11,21 +11,15 @@ from pathlib import Path
 
 from gradscope import __version__
 from gradscope.config import RunConfig, Thresholds
-from gradscope.types import Report, RunInfo, RunRecord, StepRecord
+from gradscope.types import Report, RunInfo, RunRecord
 
-Progress = Callable[[int, int], None]
-
-
-def record_from_probe(
-    *,
-    layers: tuple[object, ...],
-    steps: list[StepRecord],
-    run: RunInfo,
-) -> RunRecord:
-    return RunRecord(run=run, layers=layers, steps=tuple(steps))  # type: ignore[arg-type]
+# (phase, done, total): "measuring" over the probe's steps, "verifying" over re-runs.
+Progress = Callable[[str, int, int], None]
 
 
-def run_diagnosis(config: RunConfig, thresholds: Thresholds | None = None) -> Report:
+def run_diagnosis(
+    config: RunConfig, thresholds: Thresholds | None = None, progress: Progress | None = None
+) -> Report:
     """Load the script, measure, judge, recommend (and verify). Raises GradscopeError."""
     started = time.perf_counter()
     import torch
@@ -40,7 +34,8 @@ def run_diagnosis(config: RunConfig, thresholds: Thresholds | None = None) -> Re
         with loader.quiet_stdout():
             problem = loader.load(Path(config.script), config.steps)
             session = runner.Session.start(problem, device, config.seed)
-            records, losses, probe, _ = session.run(config.steps)
+            tick = (lambda done: progress("measuring", done, config.steps)) if progress else None
+            records, losses, probe, _ = session.run(config.steps, progress=tick)
     finally:
         loader.unload()
     assert probe is not None
@@ -66,7 +61,7 @@ def run_diagnosis(config: RunConfig, thresholds: Thresholds | None = None) -> Re
     verdict_of = diagnose(record, thresholds)
     with loader.quiet_stdout():
         recs, findings, verdict, statuses, notes = recommend(
-            record, verdict_of, session if config.verify else None, thresholds
+            record, verdict_of, session if config.verify else None, thresholds, progress
         )
     from dataclasses import replace
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gradscope.config import Thresholds
@@ -29,7 +30,6 @@ from gradscope.types import (
     LayerStatus,
     Recommendation,
     RunRecord,
-    Severity,
     Verdict,
     Verified,
 )
@@ -126,8 +126,14 @@ class Recommender:
     """Builds recommendations for one diagnosis, replaying candidates on the session."""
 
     def __init__(
-        self, record: RunRecord, diagnosis: Diagnosis, session: Session | None, thresholds: Thresholds
+        self,
+        record: RunRecord,
+        diagnosis: Diagnosis,
+        session: Session | None,
+        thresholds: Thresholds,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
+        self.progress = progress
         self.record = record
         self.diagnosis = diagnosis
         self.session = session
@@ -146,7 +152,10 @@ class Recommender:
         if key not in self._cache:
             assert self.session is not None
             change = Change(clip=value) if kind == "clip" else Change(lr_scale=value)
-            _, losses, _, _ = self.session.run(self.record.run.steps, probe=False, change=change)
+            steps = self.record.run.steps
+            progress = self.progress
+            tick = (lambda done: progress(f"verifying {kind}={value:g}", done, steps)) if progress else None
+            _, losses, _, _ = self.session.run(steps, probe=False, change=change, progress=tick)
             self._cache[key] = Trial(kind, value, tuple(losses))
         return self._cache[key]
 
@@ -187,7 +196,7 @@ class Recommender:
                 action="clip_grad_norm",
                 numbers={"max_norm": value, "clipped_fraction": clipped_fraction(self.record, value)},
                 why=why,
-                how="10th percentile of the measured total gradient norm (not verified: --no-verify)",
+                how="10th percentile of the measured total gradient norm (not verified by a replay)",
                 code=f"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={_fmt(value)})",
             )
         chosen, _ = self.best("clip", candidates, conservative_first=False)
@@ -221,7 +230,7 @@ class Recommender:
                 action="learning_rate",
                 numbers={"lr": _round_sig(current * scale), "current_lr": current},
                 why=why,
-                how=f"scaled x{_fmt(scale)} from the measured update ratios (not verified: --no-verify)",
+                how=f"scaled x{_fmt(scale)} from the measured update ratios (not verified by a replay)",
                 code=f"{facts.optimizer}(model.parameters(), lr={_fmt(_round_sig(current * scale))})",
             )
         # Going down, prefer the gentlest cut that works; going up, the smallest raise.
@@ -359,10 +368,16 @@ class Recommender:
 
 
 def recommend(
-    record: RunRecord, diagnosis: Diagnosis, session: Session | None, thresholds: Thresholds | None = None
+    record: RunRecord,
+    diagnosis: Diagnosis,
+    session: Session | None,
+    thresholds: Thresholds | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    *,
+    replay: bool = True,
 ) -> tuple[tuple[Recommendation, ...], tuple[Finding, ...], Verdict, tuple[LayerStatus, ...], tuple[str, ...]]:
     """Recommendations, and the findings/verdict after verification withdrew unconfirmed ones."""
-    r = Recommender(record, diagnosis, session, thresholds or Thresholds())
+    r = Recommender(record, diagnosis, session, thresholds or Thresholds(), progress)
     recs = r.run()
     findings = [f for f in diagnosis.findings if f.code not in r.withdrawn]
     for old in diagnosis.findings:
@@ -372,6 +387,10 @@ def recommend(
                 "tried lowered the loss, so the model is likely converged or limited by something else"
             )
     verdict, statuses = settle(record, findings)
-    if session is None:
-        r.notes.append("recommendations were not verified (--no-verify)")
+    if session is None and recs and any(rec.action in {"clip_grad_norm", "learning_rate"} for rec in recs):
+        r.notes.append(
+            "numeric recommendations were not verified (--no-verify)"
+            if replay
+            else "numeric recommendations were not verified: watch() has no script to replay"
+        )
     return tuple(recs), tuple(findings), verdict, statuses, tuple(r.notes)

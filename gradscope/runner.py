@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +137,12 @@ class Session:
             raise ScriptError(f"backward raised {describe(exc)}{where(exc, self.problem.script)}") from exc
 
     def run(
-        self, steps: int, *, probe: bool = True, change: Change | None = None
+        self,
+        steps: int,
+        *,
+        probe: bool = True,
+        change: Change | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> tuple[list[StepRecord], list[float], Probe | None, float]:
         """Train `steps` steps from the initial state; return records, losses, the probe and wall time."""
         model = self.problem.model
@@ -172,6 +177,8 @@ class Session:
 
                     self._step(optimizer, closure)
                     losses.append(first[0] if first else torch.tensor(math.nan))
+                    if progress is not None:
+                        progress(step + 1)
                     continue
                 optimizer.zero_grad(set_to_none=True)
                 value = self.loss(batch)
@@ -182,6 +189,8 @@ class Session:
                     torch.nn.utils.clip_grad_norm_(params, clip)
                 self._step(optimizer, None)
                 losses.append(value.detach())
+                if progress is not None:
+                    progress(step + 1)
         finally:
             if watcher is not None:
                 watcher.detach()

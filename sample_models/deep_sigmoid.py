@@ -7,6 +7,8 @@ last one's, its updates are negligible, and the loss barely moves. The cure is a
 activation (ReLU/GELU); normalisation or residual connections also help.
 """
 
+from collections.abc import Iterable
+
 import torch
 from torch import nn
 
@@ -23,7 +25,7 @@ _x = torch.randn(8 * BATCH, IN)
 data = list(zip(_x.split(BATCH), (_x @ _teacher).argmax(dim=1).split(BATCH), strict=True))
 
 
-def optimizer(params) -> torch.optim.Optimizer:
+def optimizer(params: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=0.1)
 
 

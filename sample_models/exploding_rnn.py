@@ -8,6 +8,8 @@ clipping) the updates are driven by these spikes and the loss does not fall. Gra
 (clip_grad_norm_) is the standard fix; a smaller recurrent init also helps.
 """
 
+from collections.abc import Iterable
+
 import torch
 from torch import nn
 
@@ -36,7 +38,7 @@ model = SeqRegressor()
 data = [_batch() for _ in range(4)]
 
 
-def optimizer(params) -> torch.optim.Optimizer:
+def optimizer(params: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=1e-4)
 
 

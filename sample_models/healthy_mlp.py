@@ -14,7 +14,7 @@ from torch import nn
 
 EXPECTED = {"verdict": "healthy", "layers": {}, "others": ["healthy"], "recommend": []}
 
-IN, HIDDEN, CLASSES, BATCH = 32, 128, 4, 64
+IN, HIDDEN, CLASSES, BATCH = 16, 256, 4, 128
 
 _teacher = nn.Sequential(nn.Linear(IN, 64), nn.Tanh(), nn.Linear(64, CLASSES))
 

@@ -8,7 +8,7 @@ under 1 within 20 steps. Embeddings, attention projections, feed-forward and
 LayerNorm layers all get sound gradients. ``compute_loss`` flattens (batch, time, vocab) logits.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import torch
 from torch import nn
@@ -60,7 +60,7 @@ def compute_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> 
     return F.cross_entropy(model(x).reshape(-1, VOCAB), y.reshape(-1))
 
 
-def optimizer(params) -> torch.optim.Optimizer:
+def optimizer(params: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
     return torch.optim.AdamW(params, lr=1e-3)
 
 

@@ -17,7 +17,7 @@ EXPECTED = {
     "recommend": [],
 }
 
-IN, HIDDEN, CLASSES, BATCH = 24, 96, 3, 64
+IN, HIDDEN, CLASSES, BATCH = 16, 256, 3, 128
 
 
 class TwoHeads(nn.Module):

@@ -3,7 +3,10 @@ was meant for a fine-tuning stage on a 100x larger loss scale). Gradients are
 perfectly ordinary, but each step moves the weights by ~1e-8 of their norm, so
 over 20 steps nothing measurable happens to the loss.
 Task: 4-class colour-dominance images (which RGB channel / none is brightest).
-Measured (seed 0, 20 steps): MEASURED
+Measured (seed 0, 20 steps): batch loss 1.41 -> 1.37
+(noise: mean over all 25 batches 1.37396 before vs 1.37395 after); grad norms
+0.03-0.8, ordinary; ||dW||/||W|| 4e-9 to 3e-7 per step. The same model at
+lr 0.05 reaches 0.19 in 20 steps.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Ten-layer plain CNN (no normalisation, no residuals) initialised with
 nn.init.normal_(std=0.5) "to break symmetry harder". For 3x3x16 fan-in that is
-~6x the He std, so every conv+ReLU multiplies the activation scale by ~4 and
+~4x the He std, so every conv+ReLU multiplies the activation scale by ~4 and
 the logits and gradients come out astronomically large (but finite).
 Default optimizer (gradscope's Adam lr 1e-3); 3-class stripe-orientation task.
-Measured (seed 0, 20 steps): MEASURED
+Measured (seed 0, 20 steps): CE loss 5.5e5 at
+step 1, 8.7e3 at step 20 (a 3-class problem!); every layer's grad norm 2.7e5-7.9e5
+at step 1, still 9e3-1.2e5 at step 20; all finite; Adam keeps ||dW||/||W|| ~1.5e-3.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-EXPECTED = {"verdict": "exploding", "layers": {}, "others": []}
+EXPECTED = {
+    "verdict": "exploding",
+    "layers": {"body.0": "exploding", "body.18": "exploding", "fc": "exploding"},
+    "others": ["exploding"],
+}
 
 
 class PlainCNN(nn.Module):

@@ -3,7 +3,10 @@ PyTorch's default init by 0.3. With default Linear init already having gain
 ~0.58, each layer now shrinks the signal ~6x: activations and back-propagated
 gradients decay geometrically, so the early layers get almost no gradient.
 SGD with momentum (lr 0.05) on a 10-class teacher-labelled task.
-Measured (seed 0, 20 steps): MEASURED
+Measured (seed 0, 20 steps): loss 2.308 -> 2.264
+(chance 2.303); grad norm by layer from input to output: 1.4e-11, 2.9e-11, 7.7e-11,
+5e-10, 3e-9, 1.5e-8, 9e-8, 5.6e-7, 3.4e-6, 1.9e-5, 9e-5, 5e-4, 3e-3, 0.02, 0.13
+(~6x shrink per layer); ||dW||/||W|| 0 for layers 0-4, 0.04 for the head.
 """
 
 from __future__ import annotations
@@ -11,7 +14,21 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-EXPECTED = {"verdict": "vanishing", "layers": {}, "others": []}
+EXPECTED = {
+    "verdict": "vanishing",
+    "layers": {
+        "0": "vanishing",
+        "2": "vanishing",
+        "4": "vanishing",
+        "6": "vanishing",
+        "8": "vanishing",
+        "10": "vanishing",
+        "12": "vanishing",
+        "14": "vanishing",
+        "16": "vanishing",
+    },
+    "others": ["vanishing", "healthy"],
+}
 
 DEPTH, WIDTH = 15, 64
 

@@ -5,7 +5,9 @@ receive any gradient (most rows of the table are exactly zero-grad every step);
 that is normal for a lookup table. Inputs are (flat_ids, offsets) tuples, so the
 model is called as model(ids, offsets). Labels: sign of the summed per-token
 polarity of a fixed random lexicon (only the 400 most frequent words carry any).
-Measured (seed 0, 20 steps): MEASURED
+Measured (seed 0, 20 steps): loss 0.693 -> 0.536
+(first-5 mean 0.685, last-5 0.578); 66% of embedding rows never get a gradient in
+20 steps; grad norms bag 0.012-0.054, fc 0.013-0.22; ||dW||/||W|| ~0.09; no NaN.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-EXPECTED = {"verdict": "healthy", "layers": {}, "others": ["healthy"]}
+EXPECTED = {"verdict": "healthy", "layers": {"bag": "healthy"}, "others": ["healthy"]}
 
-VOCAB, DIM = 30_000, 32
+VOCAB, DIM = 30_000, 16
 
 
 class BagClassifier(nn.Module):
@@ -29,7 +31,10 @@ class BagClassifier(nn.Module):
         return self.fc(self.bag(ids, offsets))
 
 
-def _corpus(n_batches: int = 30, batch: int = 64) -> list[tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]]:
+Batch = tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _corpus(n_batches: int = 30, batch: int = 64) -> list[Batch]:
     g = torch.Generator().manual_seed(99)
     freq = 1.0 / (torch.arange(VOCAB, dtype=torch.float) + 20.0)
     polarity = torch.zeros(VOCAB)

@@ -3,7 +3,9 @@ hidden biases initialised to -3 (a "sparsity prior" gone wrong). Pre-activations
 have std ~0.6 around -3, so practically no hidden unit ever fires: the hidden
 layers pass no gradient and only the output bias can learn.
 Default optimizer (gradscope's Adam 1e-3); 8-class teacher-labelled data.
-Measured (seed 0, 20 steps): MEASURED
+Measured (seed 0, 20 steps): loss 2.086 -> 2.080
+(chance 2.079); fc1 and fc2 grad norm exactly 0 at every step, all 128 units of
+both never active; only out.bias learns (out grad norm 0.15-0.19, weight grad 0).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-EXPECTED = {"verdict": "dead", "layers": {}, "others": []}
+EXPECTED = {"verdict": "dead", "layers": {"fc1": "dead", "fc2": "dead"}, "others": ["healthy", "dead"]}
 
 
 class SparseMLP(nn.Module):

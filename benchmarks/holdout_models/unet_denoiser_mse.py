@@ -4,7 +4,9 @@ BatchNorm in the encoder), MSE between output and clean image, Adam lr 2e-3.
 Images are 1x24x24 sums of random Gaussian blobs; inputs add pixel noise
 (std 0.3). The custom `loss` is plain MSE. The data callable yields fresh
 batches from a generator, so each gradscope run sees the same stream.
-Measured (seed 0, 20 steps): MEASURED
+Measured (seed 0, 20 steps): loss 0.126 -> 0.0115
+(first-5 mean 0.079, last-5 0.013); grad norms small in absolute terms (0.002-0.59,
+encoder ~0.01) because the targets are small; ||dW||/||W|| 0.001-0.03; no NaN.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def _conv(c_in: int, c_out: int) -> nn.Sequential:
 
 
 class TinyUNet(nn.Module):
-    def __init__(self, ch: int = 12) -> None:
+    def __init__(self, ch: int = 8) -> None:
         super().__init__()
         self.enc1 = _conv(1, ch)
         self.enc2 = _conv(ch, 2 * ch)

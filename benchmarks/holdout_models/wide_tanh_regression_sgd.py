@@ -3,7 +3,10 @@ lr 0.05, no momentum: the random-features regime where the hidden layer moves
 very little relative to its size while the readout does most of the learning.
 Target: a smooth 2-output function of 10 inputs from a fixed random teacher.
 Float targets, so gradscope's default MSE loss applies (no `loss` given).
-Measured (seed 0, 20 steps): MEASURED
+Measured (seed 0, 20 steps): loss 0.66 -> 0.34
+(most of the drop in 5 steps, then batch noise 0.23-0.48); grad norms hidden
+0.16-0.41, readout 1.1-3.0; ||dW||/||W|| hidden 6e-4, readout 0.07; lr 0.2 diverges,
+so 0.05 is 4x below the edge; no NaN/Inf.
 """
 
 from __future__ import annotations

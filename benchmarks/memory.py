@@ -1,0 +1,118 @@
+"""Extra memory of gradscope.watch, exact and low, against the parameters' size.
+
+Each configuration runs in a fresh subprocess (a wide MLP trained with Adam
+for a few steps) and reports its peak resident memory; watch's extra memory is
+the difference from the run without watch. The probe's own accounting of what
+it keeps (the snapshot buffer) is printed beside it. Then exact and low mode
+run on identical copies of a model and batches, and the low mode's per-layer
+update ratios are compared with the exact ones.
+
+Run: python benchmarks/memory.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+
+WIDTH = 4096
+DEPTH = 4  # Linear layers; about 50M parameters, 200 MB in float32
+
+CHILD = r"""
+import json, resource, sys, torch
+from torch import nn
+import gradscope
+import gradscope.watcher  # loaded in every mode, so module memory is not counted as watch's
+mode, width, depth = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+torch.manual_seed(0)
+layers = [nn.Linear(256, width), nn.ReLU()]
+for _ in range(depth - 2):
+    layers += [nn.Linear(width, width), nn.ReLU()]
+layers += [nn.Linear(width, 10)]
+model = nn.Sequential(*layers)
+opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+x, y = torch.randn(64, 256), torch.randint(0, 10, (64,))
+def step():
+    opt.zero_grad(set_to_none=False)
+    loss = nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+step()  # Adam's state and the gradients exist before measuring, as in any real loop
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kept = 0
+if mode == "off":
+    for _ in range(3):
+        step()
+else:
+    with gradscope.watch(model, opt, memory=mode) as w:
+        for _ in range(3):
+            w.loss(step())
+    kept = w.probe.snapshot_bytes
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+params = sum(p.numel() * p.element_size() for p in model.parameters())
+print(json.dumps({"peak_kb": peak, "base_kb": base, "params_bytes": params, "kept_bytes": kept}))
+"""
+
+
+def child(mode: str) -> dict[str, int]:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(WIDTH), str(DEPTH)], capture_output=True, text=True, check=True
+    )
+    result: dict[str, int] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def accuracy() -> tuple[float, int]:
+    """Largest relative error of low-mode update ratios against exact ones, and layers compared."""
+    import copy
+
+    import torch
+    from torch import nn
+
+    import gradscope
+
+    torch.manual_seed(1)
+    base = nn.Sequential(
+        nn.Linear(512, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 512), nn.ReLU(),
+        nn.Linear(512, 10),
+    )  # fmt: skip
+    batches = [(torch.randn(64, 512), torch.randint(0, 10, (64,))) for _ in range(10)]
+    ratios = {}
+    for mode in ("exact", "low"):
+        model = copy.deepcopy(base)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        with gradscope.watch(model, opt, memory=mode) as w:
+            for x, y in batches:
+                opt.zero_grad()
+                nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+        ratios[mode] = [s.update_ratio for s in w.probe.records]
+    worst, compared = 0.0, 0
+    for exact_step, low_step in zip(ratios["exact"], ratios["low"], strict=True):
+        for e, lo in zip(exact_step, low_step, strict=True):
+            if e > 0:
+                worst = max(worst, abs(lo - e) / e)
+                compared += 1
+    return worst, compared
+
+
+def main() -> None:
+    runs = {mode: [child(mode) for _ in range(3)] for mode in ("off", "exact", "low")}
+    params = runs["off"][0]["params_bytes"]
+    off_peak = statistics.median(r["peak_kb"] for r in runs["off"]) * 1024
+    print(f"model: {DEPTH} Linear layers, width {WIDTH}, {params / 1e6:.1f} MB of float32 parameters")
+    print(f"{'mode':8} {'peak extra MB':>14} {'x params':>9} {'kept by probe MB':>17} {'x params':>9}")
+    for mode in ("exact", "low"):
+        peak = statistics.median(r["peak_kb"] for r in runs[mode]) * 1024
+        kept = runs[mode][0]["kept_bytes"]
+        extra = max(0.0, peak - off_peak)
+        print(f"{mode:8} {extra / 1e6:>14.2f} {extra / params:>8.4f}x {kept / 1e6:>17.2f} {kept / params:>8.4f}x")
+    worst, compared = accuracy()
+    print(f"low-mode update ratios vs exact: worst relative error {worst:.2%} over {compared} layer-steps (target < 5%)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Step-time overhead of gradscope.watch, measured in alternating blocks.
+
+For each model, blocks of training steps run without watch, with watch at every
+step, and with every=10, in rotation, so drift of the machine (turbo, other
+load) hits all three alike. The ratio is the median block time with watch over
+the median block time without. Run: python benchmarks/overhead.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import gradscope
+from gradscope.watcher import Watch
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: Callable[[], nn.Module]
+    batch: Callable[[], tuple[torch.Tensor, torch.Tensor]]
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def wide_mlp() -> nn.Module:
+    return nn.Sequential(nn.Linear(512, 2048), nn.ReLU(), nn.Linear(2048, 2048), nn.ReLU(), nn.Linear(2048, 10))
+
+
+def cnn_bn() -> nn.Module:
+    def block(i: int, o: int) -> list[nn.Module]:
+        return [nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU()]
+
+    return nn.Sequential(
+        *block(3, 32), *block(32, 32), nn.MaxPool2d(2), *block(32, 64), *block(64, 64), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 8 * 8, 10),
+    )  # fmt: skip
+
+
+class TinyLM(nn.Module):
+    def __init__(self, vocab: int = 2000, dim: int = 128, layers: int = 2, seq: int = 64) -> None:
+        super().__init__()
+        self.tok = nn.Embedding(vocab, dim)
+        self.pos = nn.Embedding(seq, dim)
+        layer = nn.TransformerEncoderLayer(dim, 4, 4 * dim, dropout=0.0, batch_first=True)
+        self.blocks = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.head = nn.Linear(dim, vocab)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.tok(x) + self.pos(torch.arange(x.shape[1]))
+        return self.head(self.blocks(h))
+
+
+def narrow_deep() -> nn.Module:
+    # 600 parametrised layers: 300 Linear + 300 LayerNorm, width 32, residual so it trains.
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(32, 32)
+            self.norm = nn.LayerNorm(32)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + self.norm(F.relu(self.fc(x)))
+
+    return nn.Sequential(*(Block() for _ in range(300)))
+
+
+def cases() -> list[Case]:
+    g = torch.Generator().manual_seed(0)
+    return [
+        Case(
+            "wide MLP (5.3M params)",
+            wide_mlp,
+            lambda: (torch.randn(128, 512, generator=g), torch.randint(0, 10, (128,), generator=g)),
+            F.cross_entropy,
+        ),
+        Case(
+            "CNN + BatchNorm",
+            cnn_bn,
+            lambda: (torch.randn(32, 3, 32, 32, generator=g), torch.randint(0, 10, (32,), generator=g)),
+            F.cross_entropy,
+        ),
+        Case(
+            "transformer + embeddings",
+            TinyLM,
+            lambda: (torch.randint(0, 2000, (16, 64), generator=g), torch.randint(0, 2000, (16, 64), generator=g)),
+            lambda out, y: F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1)),
+        ),
+        Case(
+            "600-layer narrow net",
+            narrow_deep,
+            lambda: (torch.randn(64, 32, generator=g), torch.randn(64, 32, generator=g)),
+            F.mse_loss,
+        ),
+    ]
+
+
+def run_block(model: nn.Module, opt: torch.optim.Optimizer, batches: list[tuple[torch.Tensor, torch.Tensor]],
+              loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], mode: str) -> float:  # fmt: skip
+    def loop(w: Watch | None = None) -> None:
+        for x, y in batches:
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            if w is not None:
+                w.loss(loss)
+            opt.step()
+
+    started = time.perf_counter()
+    if mode == "off":
+        loop()
+    else:
+        with gradscope.watch(model, opt, every=1 if mode == "every=1" else 10) as w:
+            loop(w)
+    return (time.perf_counter() - started) / len(batches)
+
+
+def measure(case: Case, rounds: int, steps: int) -> dict[str, float]:
+    torch.manual_seed(0)
+    model = case.build()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    batches = [case.batch() for _ in range(steps)]
+    modes = ["off", "every=1", "every=10"]
+    for mode in modes:  # warm-up: allocator, kernels, first-use caches
+        run_block(model, opt, batches, case.loss, mode)
+    times: dict[str, list[float]] = {m: [] for m in modes}
+    for r in range(rounds):
+        order = modes[r % 3 :] + modes[: r % 3]
+        for mode in order:
+            times[mode].append(run_block(model, opt, batches, case.loss, mode))
+    return {m: statistics.median(v) for m, v in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (for a smoke run)")
+    args = parser.parse_args()
+    rounds, steps = (3, 10) if args.quick else (15, 20)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {rounds} rounds x {steps} steps per mode")
+    print(f"{'model':28} {'params':>9} {'off ms':>9} {'every=1':>9} {'ratio':>7} {'every=10':>9} {'ratio':>7}")
+    worst1, worst10 = 0.0, 0.0
+    for case in cases():
+        result = measure(case, rounds, steps)
+        params = sum(p.numel() for p in case.build().parameters())
+        r1, r10 = result["every=1"] / result["off"], result["every=10"] / result["off"]
+        worst1, worst10 = max(worst1, r1), max(worst10, r10)
+        print(
+            f"{case.name:28} {params:>9,} {result['off'] * 1e3:>9.2f} {result['every=1'] * 1e3:>9.2f} "
+            f"{r1:>6.3f}x {result['every=10'] * 1e3:>9.2f} {r10:>6.3f}x"
+        )
+    print(f"worst every=1: {worst1:.3f}x (target <= 1.10x); worst every=10: {worst10:.3f}x (target <= 1.02x)")
+
+
+if __name__ == "__main__":
+    main()

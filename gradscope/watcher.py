@@ -1,0 +1,146 @@
+"""gradscope.watch (this module holds its Watch class): the diagnose engine inside a user's own training loop.
+
+    with gradscope.watch(model, optimizer) as w:
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            w.loss(loss)
+            optimizer.step()
+    print(w.report().verdict)
+
+The watch only observes: it attaches optimizer step hooks (the same Probe that
+`gradscope diagnose` uses), reads gradients and weights, and never writes to
+them. On exit, also when the loop raises, the hooks are removed and every
+module's train/eval mode is put back as it was on entry.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import torch
+from torch import nn
+
+from gradscope import __version__
+from gradscope.probe import Probe, StepLog
+from gradscope.types import Report, RunInfo, RunRecord
+
+
+class Watch:
+    """Records gradient health of `model` at every `every`-th `optimizer.step()`.
+
+    every:  record every k-th optimizer step; the other steps cost nothing.
+    log:    called as log(step, figures) after each recorded step, for your own logger.
+    memory: "exact" keeps one copy of the trainable weights to measure updates;
+            "low" keeps a fixed strided sample of each large tensor (<1% extra).
+    scaler: the torch.amp.GradScaler of the loop, so steps it skips are counted.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        *,
+        every: int = 1,
+        log: StepLog | None = None,
+        memory: str = "exact",
+        scaler: Any = None,
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"watch() needs an nn.Module, got {type(model).__name__}")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"watch() needs a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        self.model = model
+        self.optimizer = optimizer
+        self.probe = Probe(model, optimizer, every=every, memory=memory, log=log, scaler=scaler)
+        self._modes: list[tuple[nn.Module, bool]] = []
+        self._started = 0.0
+        self._wall = 0.0
+        self._losses_given = False
+
+    def __enter__(self) -> Watch:
+        self._modes = [(m, m.training) for m in self.model.modules()]
+        self._started = time.perf_counter()
+        self.probe.attach()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            self.probe.finish()
+        finally:
+            self.probe.detach()
+            for module, training in self._modes:
+                module.training = training
+            self._wall = time.perf_counter() - self._started
+
+    def loss(self, value: Any) -> None:
+        """Hand over this iteration's loss, before or after optimizer.step().
+
+        With gradient accumulation, call it for each micro-batch: the losses of
+        one optimizer step are averaged. Tensors are not synced here.
+        """
+        self._losses_given = True
+        self.probe.add_loss(value)
+
+    def record(self) -> RunRecord:
+        probe = self.probe
+        records = probe.records
+        first = next((p for p in probe.layout.tracked), None)
+        if any(r.loss is not None for r in records):
+            source = "closure" if not self._losses_given else "watch"
+        else:
+            source = "none"
+        run = RunInfo(
+            script=None,
+            steps=len(records),
+            seed=None,
+            device=str(first.device) if first is not None else "cpu",
+            dtype=str(first.dtype).replace("torch.", "") if first is not None else "float32",
+            optimizer=type(self.optimizer).__name__,
+            lr=records[0].lr if records else tuple(float(g["lr"]) for g in self.optimizer.param_groups),
+            torch=torch.__version__,
+            gradscope=__version__,
+            wall_s=round(self._wall or (time.perf_counter() - self._started), 3),
+            total_params=sum(p.numel() for p in self.model.parameters()),
+            trainable_params=sum(p.numel() for p in self.model.parameters() if p.requires_grad),
+            skipped_steps=probe.skipped,
+            loss_source=source,
+            every=probe.every,
+            memory=probe.memory,
+        )
+        return RunRecord(run=run, layers=probe.layout.layers, steps=tuple(records))
+
+    def report(self) -> Report:
+        """The same Report as `gradscope diagnose`, without verification (there is no script to replay)."""
+        from gradscope.diagnosis import diagnose
+        from gradscope.recommend import recommend
+
+        record = self.record()
+        diagnosis = diagnose(record)
+        recs, findings, verdict, statuses, notes = recommend(record, diagnosis, None, replay=False)
+        extra_notes: list[str] = []
+        if record.run.skipped_steps:
+            extra_notes.append(
+                f"GradScaler skipped {record.run.skipped_steps} step(s) on inf/NaN gradients; "
+                "they are counted, not recorded as updates"
+            )
+        return Report(
+            record=record,
+            verdict=verdict,
+            statuses=statuses,
+            findings=findings,
+            recommendations=recs,
+            notes=(*diagnosis.notes, *notes, *extra_notes),
+        )
+
+    def save(self, path: str | Path) -> None:
+        """Write the report as JSON (whole or not at all) for `gradscope render`."""
+        from gradscope import records
+
+        records.save(self.report(), Path(path))

@@ -1,0 +1,345 @@
+"""gradscope.watch: observes a user's loop without changing it, and reports like diagnose."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import gradscope
+from gradscope import records
+from gradscope.types import Verdict
+
+
+def make_model(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 3))
+
+
+def batches(n: int = 12, seed: int = 1) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(seed)
+    teacher = torch.randn(8, 3, generator=g)
+    out = []
+    for _ in range(n):
+        x = torch.randn(16, 8, generator=g)
+        out.append((x, (x @ teacher).argmax(1)))
+    return out
+
+
+def hook_count(opt: torch.optim.Optimizer) -> int:
+    return len(opt._optimizer_step_pre_hooks) + len(opt._optimizer_step_post_hooks)
+
+
+def test_sgd_update_is_lr_times_grad_and_loss_is_recorded() -> None:
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    expected = []
+    with gradscope.watch(model, opt) as w:
+        for x, y in batches(5):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            first = model[0]
+            g = torch.cat([first.weight.grad.flatten(), first.bias.grad.flatten()]).norm().item()
+            expected.append((g, loss.item()))
+            w.loss(loss)
+            opt.step()
+    recs = w.probe.records
+    assert len(recs) == 5
+    for rec, (g, loss) in zip(recs, expected, strict=True):
+        assert rec.grad_norm[0] == pytest.approx(g, rel=1e-5)
+        assert rec.update_norm[0] == pytest.approx(0.05 * g, rel=1e-4)
+        assert rec.loss == pytest.approx(loss, rel=1e-6)
+
+
+def test_loss_given_after_step_belongs_to_that_step() -> None:
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    losses = []
+    with gradscope.watch(model, opt) as w:
+        for x, y in batches(4):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            w.loss(loss)
+            losses.append(loss.item())
+    assert [r.loss for r in w.probe.records] == pytest.approx(losses)
+
+
+def test_hooks_removed_and_modes_restored_after_normal_exit_and_exception() -> None:
+    model = make_model()
+    model.eval()
+    model[2].train()  # a mixed state must come back exactly
+    before = [m.training for m in model.modules()]
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    with gradscope.watch(model, opt):
+        model.train()
+        x, y = batches(1)[0]
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    assert hook_count(opt) == 0
+    assert [m.training for m in model.modules()] == before
+
+    with pytest.raises(RuntimeError, match="boom"), gradscope.watch(model, opt):
+        model.train()
+        raise RuntimeError("boom")
+    assert hook_count(opt) == 0
+    assert [m.training for m in model.modules()] == before
+
+
+Loop = Callable[[nn.Module, torch.optim.Optimizer, object], None]
+
+
+def loop_clip(model: nn.Module, opt: torch.optim.Optimizer, w: object) -> None:
+    for x, y in batches(6):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.1)
+        opt.step()
+
+
+def loop_accumulate(model: nn.Module, opt: torch.optim.Optimizer, w: object) -> None:
+    data = batches(12)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    for i in range(0, len(data), 3):
+        opt.zero_grad()
+        for x, y in data[i : i + 3]:
+            loss = F.cross_entropy(model(x), y) / 3
+            loss.backward()
+            if w is not None:
+                w.loss(loss)  # type: ignore[attr-defined]
+        opt.step()
+        sched.step()
+
+
+def loop_scaler(model: nn.Module, opt: torch.optim.Optimizer, w: object) -> None:
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10)
+    if w is not None:
+        w.probe.scaler = scaler  # type: ignore[attr-defined]
+    for i, (x, y) in enumerate(batches(8)):
+        opt.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = model(x)
+        loss = F.cross_entropy(out.float(), y)
+        if i == 3:
+            loss = loss * float("inf")  # one overflowing step: the scaler must skip it
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        scaler.step(opt)
+        scaler.update()
+
+
+@pytest.mark.parametrize("loop", [loop_clip, loop_accumulate, loop_scaler], ids=["clip", "accumulate", "scaler"])
+def test_training_is_bit_identical_with_and_without_watch(loop: Loop) -> None:
+    results = []
+    for watched in (False, True):
+        model = make_model(3)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.1)
+        torch.manual_seed(7)  # dropout draws the same masks in both runs
+        if watched:
+            with gradscope.watch(model, opt) as w:
+                loop(model, opt, w)
+        else:
+            loop(model, opt, None)
+        results.append([p.detach().clone() for p in model.parameters()])
+    for a, b in zip(*results, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_scaler_skipped_step_is_counted_not_recorded() -> None:
+    model = make_model(3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10)
+    with gradscope.watch(model, opt, scaler=scaler) as w:
+        for i, (x, y) in enumerate(batches(8)):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            if i in (3, 6):
+                loss = loss * float("inf")
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+    assert len(w.probe.records) == 6
+    assert w.probe.skipped == 2
+    assert w.report().record.run.skipped_steps == 2
+
+
+def test_every_k_records_exactly_the_kth_steps() -> None:
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    seen: list[int] = []
+    with gradscope.watch(model, opt, every=3, log=lambda step, figures: seen.append(step)) as w:
+        for x, y in batches(10):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            w.loss(loss)
+            opt.step()
+    assert [r.step for r in w.probe.records] == [0, 3, 6, 9]
+    assert seen == [0, 3, 6, 9]
+
+
+def test_log_receives_figures_by_layer_name() -> None:
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    got: list[dict[str, object]] = []
+    with gradscope.watch(model, opt, log=lambda step, figures: got.append(figures)) as w:
+        x, y = batches(1)[0]
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        w.loss(loss)
+        opt.step()
+    layers = got[0]["layers"]
+    assert isinstance(layers, dict)
+    assert set(layers) == {"0", "3", "5"}
+    assert got[0]["loss"] == pytest.approx(loss.item())
+
+
+def test_closure_optimizer_loss_taken_automatically() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
+    x = torch.randn(64, 4)
+    y = x.sum(1, keepdim=True)
+    opt = torch.optim.LBFGS(model.parameters(), lr=0.5, max_iter=5)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        return loss
+
+    with gradscope.watch(model, opt) as w:
+        first = []
+        for _ in range(4):
+            first.append(F.mse_loss(model(x), y).item())
+            opt.step(closure)
+    recs = w.probe.records
+    assert [r.loss for r in recs] == pytest.approx(first, rel=1e-5)
+    assert all(r.grad_norm[0] > 0 for r in recs)
+    assert w.report().record.run.loss_source == "closure"
+
+
+def test_without_loss_the_report_says_loss_rules_did_not_run(tmp_path: Path) -> None:
+    model = make_model()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    with gradscope.watch(model, opt) as w:
+        for x, y in batches(4):
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+    report = w.report()
+    assert report.record.run.loss_source == "none"
+    assert any("did not run" in n for n in report.notes)
+    assert not any(f.code in {"GS301", "GS302"} for f in report.findings)
+    w.save(tmp_path / "run.json")
+    again = records.load(tmp_path / "run.json")
+    assert again.verdict == report.verdict
+    assert len(again.record.steps) == 4
+
+
+def test_watch_report_finds_a_vanishing_sigmoid_net() -> None:
+    torch.manual_seed(0)
+    layers: list[nn.Module] = []
+    for i in range(12):
+        layers += [nn.Linear(32 if i else 8, 32), nn.Sigmoid()]
+    model = nn.Sequential(*layers, nn.Linear(32, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with gradscope.watch(model, opt) as w:
+        for x, y in batches(10):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            w.loss(loss)
+            opt.step()
+    report = w.report()
+    assert report.verdict is Verdict.VANISHING
+    assert report.statuses[0].value == "vanishing"
+    assert report.statuses[-1].value == "healthy"
+
+
+def test_low_memory_mode_is_close_to_exact() -> None:
+    torch.manual_seed(0)
+    base = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    data = [(torch.randn(32, 256), torch.randint(0, 10, (32,))) for _ in range(5)]
+    out = {}
+    for mode in ("exact", "low"):
+        model = copy.deepcopy(base)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        with gradscope.watch(model, opt, memory=mode) as w:
+            for x, y in data:
+                opt.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+        out[mode] = (w.probe.records, w.probe.snapshot_bytes)
+    params = sum(p.numel() * 4 for p in base.parameters())
+    assert out["exact"][1] == params
+    assert out["low"][1] < 0.01 * params + 4 * (512 + 512 + 10 + 10 * 512)  # large weights sampled, rest whole
+    for exact, low in zip(out["exact"][0], out["low"][0], strict=True):
+        for e, lo in zip(exact.update_ratio, low.update_ratio, strict=True):
+            assert lo == pytest.approx(e, rel=0.05)
+        assert low.grad_norm == pytest.approx(exact.grad_norm)
+
+
+def test_watch_figures_equal_diagnose_figures(tmp_path: Path) -> None:
+    """The same model, seed and batches give the same figures through watch and through diagnose."""
+    from gradscope.config import RunConfig
+    from gradscope.pipeline import run_diagnosis
+
+    script = tmp_path / "m.py"
+    script.write_text(
+        "import torch\nfrom torch import nn\n"
+        "model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))\n"
+        "g = torch.Generator().manual_seed(5)\n"
+        "data = [(torch.randn(16, 8, generator=g), torch.randint(0, 3, (16,), generator=g)) for _ in range(6)]\n"
+        "def optimizer(params):\n    return torch.optim.SGD(params, lr=0.1, momentum=0.9)\n"
+    )
+    report = run_diagnosis(RunConfig(script=script, steps=6, seed=11, device="cpu", verify=False))
+
+    torch.manual_seed(11)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    g = torch.Generator().manual_seed(5)
+    data = [(torch.randn(16, 8, generator=g), torch.randint(0, 3, (16,), generator=g)) for _ in range(6)]
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    with gradscope.watch(model, opt) as w:
+        for x, y in data:
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            w.loss(loss)
+            opt.step()
+    mine = w.probe.records
+    theirs = report.record.steps
+    assert len(mine) == len(theirs) == 6
+    for a, b in zip(mine, theirs, strict=True):
+        assert a.grad_norm == pytest.approx(b.grad_norm, rel=1e-6)
+        assert a.update_norm == pytest.approx(b.update_norm, rel=1e-6)
+        assert a.weight_norm == pytest.approx(b.weight_norm, rel=1e-6)
+        assert a.loss == pytest.approx(b.loss, rel=1e-6)
+    assert w.report().verdict == report.verdict
+
+
+def test_nan_gradient_is_a_finding_not_a_crash() -> None:
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with gradscope.watch(model, opt) as w:
+        for i, (x, y) in enumerate(batches(3)):
+            if i == 1:
+                x = x.clone()
+                x[0, 0] = math.nan
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            w.loss(loss)
+            opt.step()
+    report = w.report()
+    assert report.verdict is Verdict.NONFINITE
+    assert report.record.steps[1].nonfinite_grad[0] > 0
