@@ -35,7 +35,7 @@ from gradscope.types import (
 )
 
 if TYPE_CHECKING:
-    from gradscope.runner import Session
+    from gradscope.runner import Change, Session
 
 # The loss must fall at least this much (relative) for a change to count as better.
 IMPROVEMENT = 0.02
@@ -44,6 +44,7 @@ PREFER_MARGIN = 0.05
 TARGET_UPDATE_RATIO = 1e-3
 SATURATING = frozenset({"Sigmoid", "Tanh", "Hardsigmoid", "Softsign", "LogSigmoid", "Hardtanh"})
 RELU_FAMILY = frozenset({"ReLU", "ReLU6"})
+INIT_KINDS = frozenset({"Linear", "Conv1d", "Conv2d", "Conv3d", "Bilinear"})
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,27 @@ def lr_scales(direction: str, measured_ratio: float) -> list[float]:
     if direction == "down":
         scales = {0.3, 0.1, 0.01}
     else:
-        scales = {10.0, 100.0, 1000.0}
+        scales = {10.0, 100.0, 1000.0, 10000.0}
     if measured_ratio > 0 and math.isfinite(measured_ratio):
-        derived = TARGET_UPDATE_RATIO / measured_ratio
-        if (direction == "down" and derived < 1) or (direction == "up" and derived > 1):
-            scales.add(_round_sig(derived, 1))
+        # Healthy steps move a layer about 1e-3 of its norm (Karpathy's update:data ratio);
+        # 1e-2 is the brisk end of that range.
+        for target in (TARGET_UPDATE_RATIO, 10 * TARGET_UPDATE_RATIO):
+            derived = target / measured_ratio
+            if (direction == "down" and derived < 1) or (direction == "up" and derived > 1):
+                scales.add(_round_sig(derived, 1))
     return sorted(scales)
+
+
+def ran_away(losses: tuple[float, ...]) -> bool:
+    """The loss grew (at least doubled) before it turned NaN/Inf."""
+    finite: list[float] = []
+    for v in losses:
+        if not math.isfinite(v):
+            break
+        finite.append(v)
+    if len(finite) < 2 or len(finite) == len(losses):
+        return False
+    return max(finite[1:]) > 2 * abs(finite[0])
 
 
 def _fmt(x: float) -> str:
@@ -142,22 +158,25 @@ class Recommender:
         self.baseline = tuple(diagnosis.facts.losses)
         self.notes: list[str] = []
         self.withdrawn: set[str] = set()
-        self._cache: dict[tuple[str, float], Trial] = {}
+        self._cache: dict[Change, Trial] = {}
 
     # -- replays -------------------------------------------------------------------
     def trial(self, kind: str, value: float) -> Trial:
         from gradscope.runner import Change
 
-        key = (kind, value)
-        if key not in self._cache:
+        change = Change(clip=value) if kind == "clip" else Change(lr_scale=value)
+        return self.replay(f"{kind}={value:g}", change, value)
+
+    def replay(self, label: str, change: Change, value: float = 0.0) -> Trial:
+        """Train the probe's steps again from the same start with one change applied."""
+        if change not in self._cache:
             assert self.session is not None
-            change = Change(clip=value) if kind == "clip" else Change(lr_scale=value)
             steps = self.record.run.steps
             progress = self.progress
-            tick = (lambda done: progress(f"verifying {kind}={value:g}", done, steps)) if progress else None
+            tick = (lambda done: progress(f"verifying {label}", done, steps)) if progress else None
             _, losses, _, _ = self.session.run(steps, probe=False, change=change, progress=tick)
-            self._cache[key] = Trial(kind, value, tuple(losses))
-        return self._cache[key]
+            self._cache[change] = Trial(label, value, tuple(losses))
+        return self._cache[change]
 
     def best(self, kind: str, values: list[float], conservative_first: bool) -> tuple[Trial | None, list[Trial]]:
         """The candidate with the lowest final loss that beats the baseline."""
@@ -248,27 +267,40 @@ class Recommender:
             verified=self.verified(chosen),
         )
 
+    def check(self, change: Change, label: str) -> Verified | None:
+        """Replay an architectural change (not a number) when a session is at hand."""
+        if self.session is None:
+            return None
+        return self.verified(self.replay(label, change))
+
     def architecture(self, finding: Finding) -> list[Recommendation]:
+        from gradscope.runner import Change
+
         facts = self.diagnosis.facts
         by_name = {f.name: f for f in facts.layers}
         flagged = [by_name[n] for n in finding.layers if n in by_name]
         out: list[Recommendation] = []
-        saturating = [f for f in flagged if f.info.activation in SATURATING]
+        saturating = [f for f in flagged if f.info.activation in SATURATING and f.info.activation_name]
         if finding.status is LayerStatus.VANISHING:
             if saturating:
                 kinds = sorted({str(f.info.activation) for f in saturating})
+                # Swap that activation everywhere in the model, not only after the flagged layers:
+                # a half-sigmoid stack still saturates.
+                saturating = [f for f in facts.layers if f.info.activation in kinds and f.info.activation_name]
+                swapped = tuple(str(f.info.activation_name) for f in saturating)
                 out.append(
                     Recommendation(
                         action="activation",
-                        numbers={
-                            "layers": [f.info.activation_name or f.name for f in saturating],
-                            "replace": kinds[0],
-                            "with": "ReLU",
-                        },
+                        numbers={"layers": list(swapped), "replace": kinds[0], "with": "ReLU"},
                         why=finding.code,
                         how=f"{'/'.join(kinds)} passes at most {'0.25' if 'Sigmoid' in kinds else '1'} of the "
-                        "gradient per layer and less when saturated; ReLU passes 1 for active units",
+                        "gradient per layer and less when saturated; ReLU passes 1 for active units. "
+                        "Replayed with these activations swapped to ReLU and the layers before them "
+                        "re-initialised with kaiming_normal_",
                         code=f"nn.ReLU()  # instead of nn.{kinds[0]}() after {saturating[0].name}",
+                        verified=self.check(
+                            Change(swap=swapped, reinit=tuple(f.name for f in saturating)), "activation=ReLU"
+                        ),
                     )
                 )
             out.append(
@@ -292,45 +324,47 @@ class Recommender:
                         code="x = x + block(x)",
                     )
                 )
-        if finding.status is LayerStatus.EXPLODING:
-            dense = [f for f in flagged if f.info.kind in {"Linear", "Conv1d", "Conv2d", "Conv3d"}]
+        if finding.status in (LayerStatus.EXPLODING, LayerStatus.DEAD):
+            dense = tuple(f.name for f in flagged if f.info.kind in INIT_KINDS)
             if dense:
+                exploding = finding.status is LayerStatus.EXPLODING
                 out.append(
                     Recommendation(
                         action="init",
-                        numbers={"layers": [f.name for f in dense], "scheme": "kaiming_normal_"},
+                        numbers={"layers": list(dense), "scheme": "kaiming_normal_" + ("" if exploding else ", zero bias")},
                         why=finding.code,
-                        how="gradients grow layer after layer towards the input: the weights amplify the signal; "
-                        "kaiming init keeps each layer's gain near 1",
+                        how=(
+                            "gradients this large mean the weights amplify the signal layer after layer; "
+                            if exploding
+                            else "units die when their pre-activation is negative for every input, as a negative "
+                            "bias or an oversized weight makes it; "
+                        )
+                        + "kaiming init keeps each layer's gain near 1. Replayed with these layers re-initialised",
                         code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
+                        verified=self.check(Change(reinit=dense), "init=kaiming"),
                     )
                 )
         if finding.status is LayerStatus.DEAD:
-            relu = [f for f in flagged if f.info.activation in RELU_FAMILY]
+            relu = [f for f in flagged if f.info.activation in RELU_FAMILY and f.info.activation_name]
             if relu:
                 out.append(
                     Recommendation(
                         action="activation",
                         numbers={
-                            "layers": [f.info.activation_name or f.name for f in relu],
+                            "layers": [str(f.info.activation_name) for f in relu],
                             "replace": "ReLU",
                             "with": "LeakyReLU",
                         },
                         why=finding.code,
-                        how="a LeakyReLU unit passes a small gradient when inactive, so it can recover",
+                        how="a LeakyReLU unit passes a small gradient when inactive, so it can recover. "
+                        "Replayed with these activations swapped",
                         code="nn.LeakyReLU(0.01)  # instead of nn.ReLU()",
+                        verified=self.check(
+                            Change(swap=tuple(str(f.info.activation_name) for f in relu), swap_to="LeakyReLU"),
+                            "activation=LeakyReLU",
+                        ),
                     )
                 )
-            out.append(
-                Recommendation(
-                    action="init",
-                    numbers={"layers": [f.name for f in flagged], "scheme": "kaiming_normal_ with zero bias"},
-                    why=finding.code,
-                    how="units die when their pre-activation is negative for every input: a negative bias "
-                    "or a too-large step pushes them there",
-                    code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
-                )
-            )
         return out
 
     # -- the whole set --------------------------------------------------------------
@@ -354,11 +388,10 @@ class Recommender:
                 recs.append(rec)
             elif self.session is not None:
                 self.withdrawn.add("GS302")
-        if "GS104" in codes and facts.has_loss:
+        if "GS104" in codes and facts.has_loss and ran_away(facts.losses):
             # NaN after the loss ran away is an LR/explosion problem worth a number;
-            # NaN from the first step is the data's or the loss's, and no number fixes it.
-            finite = [v for v in facts.losses if math.isfinite(v)]
-            if finite and len(finite) >= 2:
+            # NaN in the data or the loss is not, and no number fixes it.
+            if True:
                 for rec in (self.learning_rate("down", "GS104"), self.clip("GS104")):
                     if rec and rec.verified and rec.verified.improved:
                         recs.append(rec)

@@ -69,6 +69,37 @@ class Change:
 
     clip: float | None = None
     lr_scale: float | None = None
+    reinit: tuple[str, ...] = ()  # layers re-initialised with kaiming_normal_ and zero bias
+    swap: tuple[str, ...] = ()  # activation modules replaced for the run
+    swap_to: str = "ReLU"
+
+
+def _reinit(model: torch.nn.Module, names: tuple[str, ...]) -> None:
+    modules = dict(model.named_modules())
+    with torch.no_grad():
+        for name in names:
+            module = modules.get(name)
+            weight = getattr(module, "weight", None)
+            if isinstance(weight, torch.Tensor) and weight.dim() >= 2:
+                torch.nn.init.kaiming_normal_(weight, nonlinearity="relu")
+            bias = getattr(module, "bias", None)
+            if isinstance(bias, torch.Tensor):
+                torch.nn.init.zeros_(bias)
+
+
+def _swap(model: torch.nn.Module, names: tuple[str, ...], to: str) -> list[tuple[Any, str, Any]]:
+    """Replace activation modules in place; return what is needed to put them back."""
+    undo: list[tuple[Any, str, Any]] = []
+    modules = dict(model.named_modules())
+    for name in names:
+        parent_name, _, child = name.rpartition(".")
+        parent = modules.get(parent_name) if parent_name else model
+        old = modules.get(name)
+        if parent is None or old is None:
+            continue
+        setattr(parent, child, getattr(torch.nn, to)())
+        undo.append((parent, child, old))
+    return undo
 
 
 @dataclass
@@ -147,9 +178,13 @@ class Session:
         """Train `steps` steps from the initial state; return records, losses, the probe and wall time."""
         model = self.problem.model
         optimizer = self.reset()
-        if change is not None and change.lr_scale is not None:
-            for group in optimizer.param_groups:
-                group["lr"] = float(group["lr"]) * change.lr_scale
+        undo: list[tuple[Any, str, Any]] = []
+        if change is not None:
+            if change.lr_scale is not None:
+                for group in optimizer.param_groups:
+                    group["lr"] = float(group["lr"]) * change.lr_scale
+            _reinit(model, change.reinit)
+            undo = _swap(model, change.swap, change.swap_to)
         clip = change.clip if change is not None else None
         watcher = Probe(model, optimizer) if probe else None
         losses: list[torch.Tensor] = []
@@ -194,6 +229,8 @@ class Session:
         finally:
             if watcher is not None:
                 watcher.detach()
+            for parent, child, old in undo:
+                setattr(parent, child, old)
         synchronize(self.device)
         wall = time.perf_counter() - started
         host = torch.stack([v.reshape(()).to(torch.float64).cpu() for v in losses]).tolist() if losses else []

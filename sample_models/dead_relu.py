@@ -1,11 +1,12 @@
 """Dead ReLUs: every hidden unit of a ReLU MLP is switched off by a large negative bias.
 
-The two hidden Linear layers have their biases initialised to -6. Their pre-activations are
-w.x - 6 with w.x of standard deviation below 1, so every ReLU outputs 0 for every input and
-passes back zero gradient. The hidden layers' weight gradients are exactly zero (present, not
-None) at every step and they never change; the output layer only sees zeros, so just its bias
-learns, and the loss stays at the class-prior level (~ln 4). Typical causes are this kind of
-init or a too-high learning rate; fixes are a sane bias init, LeakyReLU/GELU, or normalisation.
+The two hidden Linear layers have their biases initialised to -6. fc1's pre-activations are
+w.x - 6 with w.x of standard deviation ~0.6, and fc2's are just its bias (its inputs are all
+0), so every ReLU outputs 0 for every input and passes back zero gradient. The hidden layers'
+weight gradients are exactly zero (present, not None) at every step and they never change; the
+output layer only sees zeros, so just its bias learns, and the loss stays at the class-prior
+level (~ln 4). Typical causes are this kind of init or a too-high learning rate; fixes are a
+sane bias init, LeakyReLU/GELU, or normalisation.
 """
 
 from collections import OrderedDict

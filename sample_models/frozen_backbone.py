@@ -15,7 +15,7 @@ from torch import nn
 IN, FEAT, OUT, BATCH = 32, 64, 4, 128
 
 
-class Classifier(nn.Module):
+class FineTuned(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.backbone = nn.Sequential(nn.Linear(IN, 128), nn.ReLU(), nn.Linear(128, FEAT), nn.ReLU())
@@ -26,7 +26,7 @@ class Classifier(nn.Module):
         return self.head(self.backbone(x))
 
 
-model = Classifier()
+model = FineTuned()
 _readout = torch.randn(FEAT, OUT) / FEAT**0.5
 
 

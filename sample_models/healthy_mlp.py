@@ -2,8 +2,9 @@
 
 The labels are the argmax of a fixed random two-layer "teacher" network, so they are a smooth,
 learnable function of the inputs. With PyTorch's default init and Adam, every layer gets a
-gradient of comparable size, updates are about 1e-2 of the weights, and the loss falls steadily
-over 20 steps: gradscope should find nothing wrong.
+gradient of comparable size (~0.1-0.5), each step moves the weights by about 0.5-1.5% of their
+norm, and the loss falls steadily (about 1.4 -> 0.7 in 20 steps): gradscope should find nothing
+wrong.
 
 This is the one sample with a ``__main__`` block; gradscope imports the script under another
 name, so the block must not run during ``gradscope diagnose``.

@@ -1,9 +1,9 @@
 """Healthy deep network: a 20-block pre-LayerNorm residual MLP (about 40 Linear layers deep).
 
 Each block computes x + fc2(relu(fc1(norm(x)))). The identity path carries the gradient straight
-from the loss to the input projection, so even the first layer gets a gradient of the same order
-as the last one, unlike a plain 40-layer stack. The regression target is a fixed random teacher
-network of the inputs; default Adam makes the MSE loss fall within 20 steps.
+from the loss to the input projection, so the stem and every block get gradients within about
+an order of magnitude of the head's, unlike a plain 40-layer stack. The regression target is a
+fixed random teacher network of the inputs; default Adam makes the MSE loss fall within 20 steps.
 """
 
 import torch

@@ -4,8 +4,10 @@ Sequences follow x[t+1] = PERM[x[t]] for a fixed random permutation of the 16 to
 random first token, so the next token is a deterministic function of the current one. A causal
 two-layer ``nn.TransformerEncoderLayer`` stack (batch_first, pre-LayerNorm, no dropout) trained
 with AdamW lr 1e-3 picks the pattern up quickly: the loss falls from about ln(16) = 2.77 to well
-under 1 within 20 steps. Embeddings, attention projections, feed-forward and
-LayerNorm layers all get sound gradients. ``compute_loss`` flattens (batch, time, vocab) logits.
+under 1 within 20 steps. Embeddings, attention, feed-forward and LayerNorm layers all get sound
+gradients. Note that ``blocks.N.self_attn`` (MultiheadAttention) owns ``in_proj_weight``
+directly and also has a child layer, ``blocks.N.self_attn.out_proj``. ``compute_loss``
+flattens the (batch, time, vocab) logits for cross-entropy.
 """
 
 from collections.abc import Iterable, Iterator

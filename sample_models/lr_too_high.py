@@ -5,7 +5,7 @@ The same network learns this teacher-labelled 4-class task well with SGD lr=0.5 
 themselves (update ratio ~0.1-1), the logits swing to large values and the cross-entropy jumps
 from 1.4 to tens, going up and down from step to step. Because the tanh activations are bounded
 and cross-entropy's gradient w.r.t. the logits is too, the gradients stay finite and modest (a
-few units) over all 20 steps: no NaN, nothing exploding. The fix is a smaller learning rate.
+few units, at most ~10) over all 20 steps: no NaN, nothing exploding. The fix is a smaller learning rate.
 """
 
 from collections.abc import Iterable

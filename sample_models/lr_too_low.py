@@ -2,9 +2,9 @@
 
 Gradients are perfectly normal (norm ~0.1-1 in every layer), but each step moves the weights
 by a few millionths of their size or less (update ratio ~2e-7 to 4e-6), so after 20 steps the
-network is essentially where it started and the loss, set by teacher-generated labels that the same model
-learns easily at lr 0.1-0.5, does not fall. Nothing vanishes or explodes; training simply
-stalls. The fix is a larger learning rate.
+network is essentially where it started and the loss does not fall, although the same model
+learns these teacher-generated labels at lr 0.5 (loss 1.39 -> 0.51 in 20 steps). Nothing
+vanishes or explodes; training simply stalls. The fix is a larger learning rate.
 """
 
 from collections.abc import Iterable

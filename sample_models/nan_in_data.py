@@ -21,7 +21,7 @@ model = nn.Sequential(
 _teacher = torch.randn(IN, CLASSES)
 _x = torch.randn(8 * BATCH, IN)
 _y = (_x @ _teacher).argmax(dim=1)
-_x[3 * BATCH + 5, 2] = float("nan")  # batch 3, two bad rows
+_x[3 * BATCH + 5, 2] = float("nan")  # fourth batch (index 3): two bad rows
 _x[3 * BATCH + 40, 7] = float("nan")
 
 

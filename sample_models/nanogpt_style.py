@@ -1,14 +1,11 @@
 """Healthy nanoGPT-style model: ``model(idx, targets)`` returns ``(logits, loss)``.
 
-A miniature GPT (token + position embeddings, two pre-LayerNorm blocks with causal
-self-attention via scaled_dot_product_attention and a GELU MLP, final LayerNorm, lm_head) learns
-sequences that cycle through a fixed random permutation of 16 tokens. Like nanoGPT, the model
-computes its own cross-entropy when given targets, so the script supplies ``compute_loss``,
-which calls ``model(x, y)`` and takes the loss from the tuple. AdamW lr 1e-3; the loss falls
-from ~ln(16) = 2.8 to well below 1 within 20 steps, with sound gradients in every layer.
+A miniature GPT (two pre-LayerNorm blocks with causal scaled_dot_product_attention and a GELU
+MLP) learns sequences that cycle through a fixed random permutation of 16 tokens. Like nanoGPT
+it computes its own cross-entropy when given targets, so ``compute_loss`` calls ``model(x, y)``
+and takes the loss from the tuple. With default Adam the loss falls from ~ln(16) = 2.8 to well
+below 1 within 20 steps, with sound gradients in every layer.
 """
-
-from collections.abc import Iterable
 
 import torch
 from torch import nn
@@ -57,10 +54,9 @@ _perm = torch.randperm(VOCAB)
 
 
 def _batch() -> tuple[torch.Tensor, torch.Tensor]:
-    seq = [torch.randint(0, VOCAB, (BATCH,))]
-    for _ in range(BLOCK):
-        seq.append(_perm[seq[-1]])
-    s = torch.stack(seq, dim=1)
+    s = torch.randint(0, VOCAB, (BATCH, 1))
+    while s.shape[1] <= BLOCK:
+        s = torch.cat([s, _perm[s[:, -1:]]], dim=1)
     return s[:, :-1], s[:, 1:]
 
 
@@ -71,10 +67,6 @@ data = [_batch() for _ in range(8)]
 def compute_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
     _, loss = model(*batch)
     return loss
-
-
-def optimizer(params: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
-    return torch.optim.AdamW(params, lr=1e-3, weight_decay=0.1)
 
 
 EXPECTED = {"verdict": "healthy", "layers": {}, "others": ["healthy"], "recommend": []}

@@ -105,7 +105,9 @@ def make_report(
             StepRecord(
                 step=step,
                 loss=loss_value,
-                total_grad_norm=math.sqrt(sum(g * g for g in finite_grads)) if len(finite_grads) == n else math.nan,
+                total_grad_norm=math.sqrt(sum(g * g for g in finite_grads))
+                if len(finite_grads) == n
+                else math.nan,
                 lr=(1e-3,),
                 grad_norm=tuple(grad),
                 weight_norm=tuple(weight),
@@ -222,7 +224,9 @@ def exploding_report() -> Report:
         verdict=Verdict.NONFINITE,
         loss=loss,
         findings=[
-            _finding("GS102", "exploding-gradient", S.EXPLODING, names[:2], "gradients up to 4e+03x the weights"),
+            _finding(
+                "GS102", "exploding-gradient", S.EXPLODING, names[:2], "gradients up to 4e+03x the weights"
+            ),
             _finding("GS104", "nonfinite", S.NONFINITE, ["head"], "NaN gradient in head from step 3"),
         ],
         recommendations=[
@@ -264,7 +268,13 @@ def big_report() -> Report:
     for i, status in flagged.items():
         statuses[i] = status
     findings = [
-        _finding(f"GS1{k:02d}", status.value, status, [names[i] for i in sorted(flagged) if flagged[i] is status], "x")
+        _finding(
+            f"GS1{k:02d}",
+            status.value,
+            status,
+            [names[i] for i in sorted(flagged) if flagged[i] is status],
+            "x",
+        )
         for k, status in enumerate(sorted(set(flagged.values()), key=list(S).index))
     ]
     return make_report(
@@ -292,7 +302,12 @@ def render_text(report: Report, width: int = 100, quiet: bool = False) -> str:
     from gradscope.render.terminal import print_report
 
     console = Console(
-        width=width, record=True, file=io.StringIO(), color_system=None, force_terminal=False, legacy_windows=False
+        width=width,
+        record=True,
+        file=io.StringIO(),
+        color_system=None,
+        force_terminal=False,
+        legacy_windows=False,
     )
     print_report(report, quiet=quiet, console=console)
     return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"

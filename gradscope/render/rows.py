@@ -92,15 +92,24 @@ def _collapse_runs(
     return excess
 
 
-def plan_rows(statuses: Sequence[LayerStatus], max_rows: int) -> list[Row]:
-    """Rows covering every layer once, in model order, at most max(max_rows, 1) of them."""
+def plan_rows(statuses: Sequence[LayerStatus], max_rows: int, *, merge_flagged: bool = True) -> list[Row]:
+    """Rows covering every layer once, in model order, at most max(max_rows, 1) of them.
+
+    With merge_flagged=False only healthy runs merge, so there may be more rows
+    than max_rows: what is left is the fewest rows that name every layer with a problem.
+    """
     n = len(statuses)
     max_rows = max(max_rows, 1)
     excess = n - max_rows
     merged: list[tuple[int, int]] = []
     if excess > 0:
         flagged = set(LayerStatus) - {LayerStatus.HEALTHY, LayerStatus.FROZEN}
-        for wanted in ({LayerStatus.HEALTHY}, {LayerStatus.FROZEN}, flagged):
+        phases = (
+            ({LayerStatus.HEALTHY}, {LayerStatus.FROZEN}, flagged)
+            if merge_flagged
+            else ({LayerStatus.HEALTHY},)
+        )
+        for wanted in phases:
             excess = _collapse_runs(statuses, merged, wanted, excess)
     spans: list[tuple[int, int]] = []
     merged.sort()
@@ -110,7 +119,7 @@ def plan_rows(statuses: Sequence[LayerStatus], max_rows: int) -> list[Row]:
         spans.append((start, stop))
         i = stop
     spans.extend((j, j + 1) for j in range(i, n))
-    while len(spans) > max_rows:
+    while merge_flagged and len(spans) > max_rows:
         # Mixed rows hide the most, so make them as small as possible.
         k = min(range(len(spans) - 1), key=lambda j: (spans[j + 1][1] - spans[j][0], j))
         spans[k : k + 2] = [(spans[k][0], spans[k + 1][1])]

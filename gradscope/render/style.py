@@ -108,3 +108,15 @@ def shorten_middle(name: str, width: int, ellipsis: str = "…") -> str:
     keep = max(width - len(ellipsis), 2)
     head = (keep + 1) // 2
     return name[:head] + ellipsis + name[len(name) - (keep - head) :]
+
+
+def shorten_path(name: str, width: int, ellipsis: str = "…") -> str:
+    """Drop leading dotted components first: the block index and the leaf say which layer it is."""
+    if len(name) <= width:
+        return name
+    parts = name.split(".")
+    for k in range(1, len(parts)):
+        tail = ".".join(parts[k:])
+        if len(tail) + len(ellipsis) <= width:
+            return ellipsis + tail
+    return shorten_middle(name, width, ellipsis)

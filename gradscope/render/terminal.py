@@ -37,6 +37,7 @@ from gradscope.render.style import (
     fmt,
     fmt_count,
     fmt_lr,
+    status_rank,
 )
 from gradscope.types import Finding, LayerStatus, Recommendation, Report, Severity, Verdict, Verified
 
@@ -124,7 +125,8 @@ def _header(report: Report, g: Glyphs) -> list[Line]:
     lines = [Line(title), Line(Text(f" {g.dot} ".join(details), style="dim"))]
     caveats = []
     if run.default_optimizer:
-        caveats.append(f"the script defines no optimizer, so the default {run.optimizer}(lr={fmt_lr(run.lr)}) ran")
+        default = f"{run.optimizer}(lr={fmt_lr(run.lr)})"
+        caveats.append(f"the script defines no optimizer, so the default {default} ran")
     if run.skipped_steps:
         caveats.append(f"{run.skipped_steps} step(s) skipped")
     if run.loss_source == "none":
@@ -145,13 +147,22 @@ def verdict_line(report: Report, g: Glyphs = UNICODE) -> Text:
             flagged[status] = flagged.get(status, 0) + 1
     parts = [f"verdict: {report.verdict.value}", VERDICT_MEANINGS[report.verdict]]
     total = len(report.statuses)
-    parts.extend(f"{n}/{total} layers {s.value}" for s, n in flagged.items())
+    ranked = sorted(flagged.items(), key=lambda item: status_rank(item[0]))
+    if len(ranked) == 1:
+        parts.append(f"{ranked[0][1]}/{total} layers {ranked[0][0].value}")
+    elif ranked:
+        detail = ", ".join(f"{n} {s.value}" for s, n in ranked)
+        parts.append(f"{sum(flagged.values())}/{total} layers flagged: {detail}")
     if report.verdict is Verdict.HEALTHY:
         # The verdict already names the problem; a healthy run's findings are what is left to say.
-        counts = [(s, sum(1 for f in report.findings if f.severity is s)) for s in Severity]
-        ranked = sorted(counts, key=lambda c: -c[0].rank)
-        parts.append(", ".join(f"{n} {s.value}{'s' if n > 1 else ''}" for s, n in ranked if n) or "no findings")
+        counts = [(sev, sum(1 for f in report.findings if f.severity is sev)) for sev in Severity]
+        found = [f"{n} {sev.value}{'s' if n > 1 else ''}" for sev, n in sorted(counts, key=_most_severe) if n]
+        parts.append(", ".join(found) or "no findings")
     return Text(f" {g.dot} ".join(parts), style=VERDICT_STYLES[report.verdict])
+
+
+def _most_severe(count: tuple[Severity, int]) -> int:
+    return -count[0].rank
 
 
 # ---------------------------------------------------------------- layer table
@@ -178,8 +189,8 @@ def ratio_bar(value: float, g: Glyphs, cells: int = BAR_DECADES) -> Text:
     return Text(bar.ljust(cells), style=color)
 
 
-def _ratio_cell(value: float, g: Glyphs, cells: int, approx: bool = False) -> Text:
-    cell = Text((("~" if approx else "") + fmt(value)).rjust(9) + " ")
+def _ratio_cell(value: float, g: Glyphs, cells: int) -> Text:
+    cell = Text(fmt(value).rjust(8) + " ")
     cell.append_text(ratio_bar(value, g, cells))
     return cell
 
@@ -197,19 +208,58 @@ def _status_text(status: LayerStatus, label: str | None = None) -> Text:
     return Text(label or status.value, style=f"{bold}{STATUS_COLORS[status]}")
 
 
-def _row_label(report: Report, row: Row, g: Glyphs) -> Text:
+def name_range(first: str, last: str, g: Glyphs) -> str:
+    """first … last, their shared dotted prefix written once: "blocks.{3.fc1 … 15.norm}"."""
+    a, b = first.split("."), last.split(".")
+    shared = 0
+    while shared < min(len(a), len(b)) - 1 and a[shared] == b[shared]:
+        shared += 1
+    if shared == 0:
+        return f"{first} {g.ellipsis} {last}"
+    prefix = ".".join(a[:shared])
+    return f"{prefix}.{{{'.'.join(a[shared:])} {g.ellipsis} {'.'.join(b[shared:])}}}"
+
+
+def _row_label(report: Report, row: Row, g: Glyphs, compact: bool) -> Text:
     layers = report.record.layers
-    span = f"{layers[row.start].name} {g.ellipsis} {layers[row.stop - 1].name}"
+    span = name_range(layers[row.start].name, layers[row.stop - 1].name, g)
     if not row.mixed and row.status is LayerStatus.HEALTHY:
-        return Text(f"{g.ellipsis} {row.size} healthy layers ({span})", style="dim")
+        # Compact: the rows above and below name the neighbours; the indices say the rest.
+        where = f"#{row.start}-{row.stop - 1}" if compact else f"({span})"
+        return Text(f"{g.ellipsis} {row.size} healthy layers {where}", style="dim")
     if not row.mixed:
         return Text(f"{row.size} {row.status.value} layers ({span})", style=STATUS_COLORS[row.status])
     counts = ", ".join(f"{n} {s.value}" for s, n in row.counts())
     return Text(f"{row.size} layers: {counts} ({span})", style=STATUS_COLORS[row.status])
 
 
-def layer_table(report: Report, rows: Sequence[Row], g: Glyphs, width: int = 100) -> Table:
+@dataclass(frozen=True)
+class Figures:
+    """Each layer's median gradient norm and update ratio over the run, computed once."""
+
+    grad_norm: tuple[float, ...]
+    update_ratio: tuple[float, ...]
+
+    @classmethod
+    def of(cls, report: Report) -> Figures:
+        summaries = [layer_summary(report.record, i) for i in range(len(report.record.layers))]
+        return cls(
+            tuple(float(s.get("grad_norm", math.nan)) for s in summaries),
+            tuple(float(s.get("update_ratio", math.nan)) for s in summaries),
+        )
+
+
+def layer_table(
+    report: Report,
+    rows: Sequence[Row],
+    g: Glyphs,
+    *,
+    width: int = 100,
+    compact: bool = False,
+    figures: Figures | None = None,
+) -> Table:
     """One row per layer, or per run of layers that `rows` merged, in model order."""
+    figures = figures or Figures.of(report)
     wide, narrow = width >= WIDE, width < NARROW
     cells = BAR_DECADES if wide else BAR_DECADES // 2
     # The box's column divider is a space; no padding besides, to leave the names room.
@@ -218,7 +268,7 @@ def layer_table(report: Report, rows: Sequence[Row], g: Glyphs, width: int = 100
     # Names fold rather than truncate: two layers must never look alike.
     table.add_column("layer", overflow="fold", min_width=16)
     if not narrow:  # below NARROW the name, figures and status matter more than kind and size
-        table.add_column("kind", overflow="ellipsis", no_wrap=True, max_width=14 if wide else 10)
+        table.add_column("kind", overflow="ellipsis", no_wrap=True, max_width=12 if wide else 10)
         table.add_column("params", justify="right", no_wrap=True)
     table.add_column("grad norm", justify="right", no_wrap=True)
     table.add_column("update ratio (log)" if wide else "update ratio", no_wrap=True)
@@ -226,9 +276,8 @@ def layer_table(report: Report, rows: Sequence[Row], g: Glyphs, width: int = 100
     record = report.record
     for row in rows:
         layers = record.layers[row.start : row.stop]
-        summaries = [layer_summary(record, i) for i in range(row.start, row.stop)]
-        grads = [float(s.get("grad_norm", math.nan)) for s in summaries]
-        ratios = [float(s.get("update_ratio", math.nan)) for s in summaries]
+        grads = figures.grad_norm[row.start : row.stop]
+        ratios = figures.update_ratio[row.start : row.stop]
         cells_of_row: list[RenderableType]
         if not row.collapsed:
             layer = layers[0]
@@ -242,9 +291,9 @@ def layer_table(report: Report, rows: Sequence[Row], g: Glyphs, width: int = 100
             kind = kinds[0] if len(kinds) == 1 else f"{len(kinds)} kinds"
             params = fmt_count(sum(layer.params for layer in layers))
             cells_of_row = [
-                _row_label(report, row, g),
-                "~" + fmt(_median(grads)),
-                _ratio_cell(_median(ratios), g, cells, approx=True),
+                _row_label(report, row, g, compact),
+                fmt(_median(grads)),
+                _ratio_cell(_median(ratios), g, cells),
                 _status_text(row.status, "mixed" if row.mixed else None),
             ]
         if not narrow:
@@ -265,7 +314,7 @@ def layer_groups(report: Report, names: Sequence[str], g: Glyphs) -> str:
     for k in range(1, len(known) + 1):
         if k == len(known) or known[k] != known[k - 1] + 1:
             first, last = report.record.layers[known[start]].name, report.record.layers[known[k - 1]].name
-            groups.append(first if k - 1 == start else f"{first} {g.ellipsis} {last}")
+            groups.append(first if k - 1 == start else name_range(first, last, g))
             start = k
     # Names outside the table (activation modules own no parameters) have no order to run by.
     groups.extend(n for n in names if n not in index)
@@ -291,8 +340,9 @@ def _value(value: Any, g: Glyphs) -> str:
         return value
     if isinstance(value, Mapping):
         items = [(str(k), v) for k, v in value.items()]
-        if len(items) > 3 and all(_is_number(v) for _, v in items):
-            finite = [(k, float(v)) for k, v in items if math.isfinite(v)] or [(k, float(v)) for k, v in items]
+        if len(items) > 2 and all(_is_number(v) for _, v in items):
+            pairs = [(k, float(v)) for k, v in items]
+            finite = [kv for kv in pairs if math.isfinite(kv[1])] or pairs
             low, high = min(finite, key=lambda kv: kv[1]), max(finite, key=lambda kv: kv[1])
             return f"{fmt(low[1])} ({low[0]}) {g.ellipsis} {fmt(high[1])} ({high[0]}) over {len(items)}"
         return ", ".join(f"{k} {_value(v, g)}" for k, v in items)
@@ -399,17 +449,46 @@ def report_lines(report: Report, console: Console, screen_lines: int = SCREEN_LI
     g = glyphs_for(console)
     above, below = _sections(report, g)
     others = _height(console, above) + _height(console, below)
-    rows = plan_rows(report.statuses, max(MIN_TABLE_ROWS, screen_lines - others - TABLE_CHROME))
-    table = Line(layer_table(report, rows, g, console.width))
-    # Folded names and wrapped range labels take more than one line per row:
-    # measure, then give the table fewer rows until the report fits. Each pass
-    # has strictly fewer rows, so this ends.
-    while len(rows) > MIN_TABLE_ROWS:
-        excess = others + _height(console, [table]) - screen_lines
-        if excess <= 0:
+    room = screen_lines - others
+    figures = Figures.of(report)
+    # A row takes at least one line, so more rows than this cannot fit.
+    most = max(1, min(len(report.statuses), room - TABLE_CHROME))
+
+    def attempt(budget: int, compact: bool) -> tuple[Line, bool]:
+        rows = plan_rows(report.statuses, budget)
+        table = Line(layer_table(report, rows, g, width=console.width, compact=compact, figures=figures))
+        return table, _height(console, [table]) <= room
+
+    def largest(low: int, high: int, compact: bool) -> Line:
+        """The table with the most rows in [low, high] that fits; `low` is known to fit."""
+        best, _ = attempt(low, compact)
+        while low < high:
+            mid = (low + high + 1) // 2
+            table, fits = attempt(mid, compact)
+            if fits:
+                low, best = mid, table
+            else:
+                high = mid - 1
+        return best
+
+    # Folded names and wrapped labels take more than one line per row, so
+    # measure and give way step by step until the report fits: fewer healthy
+    # rows, then shorter labels on merged healthy rows, then (only with very
+    # many problem layers) merged runs of problem layers, named by their ends.
+    if len(report.statuses) <= most:
+        table, fits = attempt(len(report.statuses), False)
+        if fits:
+            return [*above, table, *below]
+    essential = len(plan_rows(report.statuses, 0, merge_flagged=False))
+    for compact in (False, True):
+        if attempt(essential, compact)[1]:
+            table = largest(essential, max(essential, most), compact)
             break
-        rows = plan_rows(report.statuses, max(MIN_TABLE_ROWS, len(rows) - excess))
-        table = Line(layer_table(report, rows, g, console.width))
+    else:
+        if attempt(MIN_TABLE_ROWS, True)[1]:
+            table = largest(MIN_TABLE_ROWS, essential, True)
+        else:
+            table, _ = attempt(MIN_TABLE_ROWS, True)
     return [*above, table, *below]
 
 
@@ -430,5 +509,7 @@ def print_rules(console: Console | None = None) -> None:
     console = console or Console()
     table = Table("code", "name", "severity", "description", box=box.SIMPLE_HEAD, header_style="bold")
     for r in sorted(RULES, key=lambda r: r.code):
-        table.add_row(r.code, r.name, Text(r.severity.value, style=SEVERITY_STYLES[r.severity]), r.description)
+        table.add_row(
+            r.code, r.name, Text(r.severity.value, style=SEVERITY_STYLES[r.severity]), r.description
+        )
     console.print(table)
