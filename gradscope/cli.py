@@ -116,8 +116,15 @@ def render(
 
 
 @app.command("rules")
-def list_rules() -> None:
+def list_rules(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's Markdown table.")] = False,
+) -> None:
     """List every rule with its code, name and what it looks for."""
+    if markdown:
+        from gradscope.diagnosis import rules_markdown
+
+        print(rules_markdown())
+        return
     from gradscope.render.terminal import print_rules
 
     print_rules()

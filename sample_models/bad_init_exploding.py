@@ -8,8 +8,8 @@ finite in float32. (The net is positively homogeneous, so the blow-up is spread 
 layers rather than growing towards the input.) Default Adam normalises the step size, so the
 weights stay finite over 20 steps, but the loss stays astronomically high. The fix is the init
 (kaiming_normal_ / the default init). Gradient clipping is not expected among the
-recommendations: Adam's step is nearly invariant to rescaling the gradient, so clipping cannot lower
-the loss here (with SGD, instead, this model goes NaN within a couple of steps).
+recommendations: Adam's step is nearly invariant to rescaling the gradient, so clipping cannot
+lower the loss here (with SGD, instead, this model goes NaN within a couple of steps).
 """
 
 import torch

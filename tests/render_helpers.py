@@ -35,7 +35,7 @@ GOLDEN = Path(__file__).parent / "golden"
 # (grad_norm, weight_norm, update ratio) a layer of this status shows; scaled per layer and step below.
 FIGURES: dict[LayerStatus, tuple[float, float, float]] = {
     S.HEALTHY: (0.1, 5.0, 3e-3),
-    S.VANISHING: (1e-9, 5.0, 1e-9),
+    S.VANISHING: (1e-5, 5.0, 1e-9),
     S.EXPLODING: (2e5, 50.0, 0.3),
     S.DEAD: (1e-3, 4.0, 2e-5),
     S.FROZEN: (0.0, 6.0, 0.0),
@@ -182,7 +182,7 @@ def vanishing_report() -> Report:
         names=names,
         verdict=Verdict.VANISHING,
         script="sample_models/deep_sigmoid.py",
-        depth_slope=0.9,
+        depth_slope=0.4,
         findings=[
             _finding(
                 "GS101",
@@ -273,7 +273,7 @@ def big_report() -> Report:
             status.value,
             status,
             [names[i] for i in sorted(flagged) if flagged[i] is status],
-            "x",
+            f"{status.value} gradients in the layers named",
         )
         for k, status in enumerate(sorted(set(flagged.values()), key=list(S).index))
     ]

@@ -166,6 +166,14 @@ def test_norm_and_embedding_layers_are_not_judged_by_depth() -> None:
     assert diagnose(rec).verdict is Verdict.HEALTHY
 
 
+def test_zero_initialised_layer_is_not_exploding() -> None:
+    rec = record(mlp(), grad=[0.5, 0.6, 0.7, 0.8], update_ratio=[3e-3, 4e-3, 5e-3, 0.5])
+    # The head starts at exactly zero and stays tiny: gradient/weight is huge by design.
+    steps = [replace(s, weight_norm=(*s.weight_norm[:3], 0.0 if s.step == 0 else 1e-3)) for s in rec.steps]
+    rec = replace(rec, steps=tuple(steps))
+    assert diagnose(rec).verdict is Verdict.HEALTHY
+
+
 def test_verdict_precedence_nonfinite_over_exploding() -> None:
     rec = record(mlp(), grad=[1e6, 5e5, 1e5, 1e4], update_ratio=[0.5] * 4, nonfinite=[0, 0, 0, 7])
     d = diagnose(rec)

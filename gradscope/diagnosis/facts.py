@@ -39,6 +39,7 @@ class LayerFacts:
     dead_frac: float  # share of units with a zero bias gradient, on the step with fewest
     nonfinite: int
     moved: bool  # any update at all
+    zero_init: bool  # weights exactly zero before the first step (LoRA B, zero-init heads)
     all_zero: bool  # gradient exactly zero on every step it existed
 
     @property
@@ -87,10 +88,8 @@ class Facts:
 
     def top_update_ratio(self) -> float:
         """How far the layers that learn most move: the 90th percentile of dense layers."""
-        values = sorted(
-            v for v in ([f.update_ratio for f in self.dense()] or [f.update_ratio for f in self.layers if f.measurable])
-            if math.isfinite(v)
-        )
+        pool = [f for f in self.dense() if not f.zero_init] or [f for f in self.layers if f.measurable]
+        values = sorted(f.update_ratio for f in pool if math.isfinite(f.update_ratio))
         if not values:
             return math.nan
         return values[min(len(values) - 1, int(0.9 * len(values)))]
@@ -122,6 +121,7 @@ def build_facts(record: RunRecord, window: int = 3) -> Facts:
                 dead_frac=min(dead) if dead else 0.0,
                 nonfinite=sum(s.nonfinite_grad[i] + s.nonfinite_weight[i] for s in record.steps),
                 moved=any(s.update_norm[i] != 0.0 for s in record.steps),
+                zero_init=bool(weights) and weights[0] == 0.0,
                 all_zero=bool(with_grad) and all(s.grad_norm[i] == 0.0 for s in with_grad),
             )
         )

@@ -80,7 +80,7 @@ def nonfinite(facts: Facts, t: Thresholds) -> Finding | None:
 @rule(
     "GS102",
     "exploding-gradient",
-    "gradients far larger than the weights they update, growing towards the input",
+    "gradients far larger than the weights they update, or growing 100x towards the input",
     Severity.ERROR,
     Verdict.EXPLODING,
     LayerStatus.EXPLODING,
@@ -89,7 +89,9 @@ def exploding(facts: Facts, t: Thresholds) -> Finding | None:
     dense = [f for f in facts.dense() if math.isfinite(f.rel_grad)]
     if not dense:
         return None
-    flagged = [f for f in dense if f.rel_grad > t.explode_rel_grad]
+    # A zero-initialised layer (LoRA B, zero-init output heads) has a tiny norm by design, so
+    # its gradient/weight ratio is huge while nothing is wrong: judge it by depth growth only.
+    flagged = [f for f in dense if f.rel_grad > t.explode_rel_grad and not f.zero_init]
     last = dense[-1]
     growth = [f for f in dense[:-1] if ratio(f.rel_grad, last.rel_grad) > t.explode_depth_ratio]
     total = max((v for v in facts.total_grad_norms if math.isfinite(v)), default=0.0)
@@ -121,7 +123,8 @@ def exploding(facts: Facts, t: Thresholds) -> Finding | None:
     LayerStatus.VANISHING,
 )
 def vanishing(facts: Facts, t: Thresholds) -> Finding | None:
-    dense = [f for f in facts.dense() if math.isfinite(f.rel_grad)]
+    # Zero-initialised layers have huge gradient/weight ratios by design; they are no yardstick.
+    dense = [f for f in facts.dense() if math.isfinite(f.rel_grad) and not f.zero_init]
     if len(dense) < 2:
         return None
     top_update = facts.top_update_ratio()

@@ -144,10 +144,14 @@ def _layer_label(report: Report, i: int, with_index: bool) -> str:
 
 
 def _medians(report: Report, metric: str) -> Array:
+    """Each layer's median over the steps (finite values only), as in the table and the JSON."""
+    steps = report.record.steps
     n = len(report.record.layers)
-    if not report.record.steps:
+    if not steps:
         return np.full(n, np.nan)
-    return np.array([records.finite_median(report.record.column(metric, i)) for i in range(n)], dtype=float)
+    # Rows computed once per step: RunRecord.column recomputes a whole step per layer.
+    rows = [s.update_ratio if metric == "update_ratio" else getattr(s, metric) for s in steps]
+    return np.array([records.finite_median([float(r[i]) for r in rows]) for i in range(n)], dtype=float)
 
 
 def _log_limits(values: Sequence[float] | Array, extra: Sequence[float] = ()) -> tuple[float, float]:

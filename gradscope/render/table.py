@@ -120,13 +120,15 @@ def load_run(path: Path | str) -> pd.DataFrame:
     elif head.lstrip().startswith(b"{"):
         return to_frame(records.load(path))
     else:
+        # pandas 3 parses floats exactly by default and deprecates the option; pandas 2 needs it.
+        exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
         try:
             frame = pd.read_csv(
                 path,
                 dtype={"layer": str, "metric": str},
                 keep_default_na=False,
                 na_values={"value": [_NAN, "nan", ""]},
-                float_precision="round_trip",
+                **exact,  # type: ignore[arg-type]
             )
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise UsageError(f"{path} is not a gradscope table ({exc})") from exc
