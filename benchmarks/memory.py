@@ -59,7 +59,10 @@ print(json.dumps({"peak_kb": peak, "base_kb": base, "params_bytes": params, "kep
 
 def child(mode: str) -> dict[str, int]:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(WIDTH), str(DEPTH)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, mode, str(WIDTH), str(DEPTH)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result: dict[str, int] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -111,7 +114,9 @@ def main() -> None:
         extra = max(0.0, peak - off_peak)
         print(f"{mode:8} {extra / 1e6:>14.2f} {extra / params:>8.4f}x {kept / 1e6:>17.2f} {kept / params:>8.4f}x")
     worst, compared = accuracy()
-    print(f"low-mode update ratios vs exact: worst relative error {worst:.2%} over {compared} layer-steps (target < 5%)")
+    print(
+        f"low-mode update ratios vs exact: worst relative error {worst:.2%} over {compared} layer-steps (target < 5%)"
+    )
 
 
 if __name__ == "__main__":

@@ -90,7 +90,10 @@ def cases() -> list[Case]:
         Case(
             "transformer + embeddings",
             TinyLM,
-            lambda: (torch.randint(0, 2000, (16, 64), generator=g), torch.randint(0, 2000, (16, 64), generator=g)),
+            lambda: (
+                torch.randint(0, 2000, (16, 64), generator=g),
+                torch.randint(0, 2000, (16, 64), generator=g),
+            ),
             lambda out, y: F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1)),
         ),
         Case(

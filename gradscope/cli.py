@@ -24,9 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error; 3 the script failed."
-)
+EXIT_CODES_HELP = "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error; 3 the script failed."
 
 
 def _fail(err: GradscopeError, debug: bool) -> NoReturn:
@@ -60,7 +58,7 @@ def _outputs(report: object, json_path: Path | None, csv_path: Path | None, plot
 @app.command(epilog=EXIT_CODES_HELP)
 def diagnose(
     script: Annotated[Path, typer.Argument(help="Model script defining `model` and `data` (see the README).")],
-    steps: Annotated[int, typer.Option(min=1, help="Training steps to measure.")] = DEFAULT_STEPS,
+    steps: Annotated[int, typer.Option(help="Training steps to measure (at least 1).")] = DEFAULT_STEPS,
     seed: Annotated[int, typer.Option(help="Seed for torch, set before the script runs.")] = DEFAULT_SEED,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N (auto = CUDA when available).")] = "auto",
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
@@ -79,12 +77,16 @@ def diagnose(
 ) -> None:
     """Run a few instrumented training steps of SCRIPT and judge every layer's gradients."""
     from gradscope.pipeline import run_diagnosis
+    from gradscope.render.progress import progress_bar
     from gradscope.render.terminal import print_report
     from gradscope.report import exit_code
 
-    config = RunConfig(script=script, steps=steps, seed=seed, device=device, verify=verify, debug=debug)
     try:
-        report = run_diagnosis(config)
+        if steps < 1:
+            raise UsageError(f"--steps must be at least 1 (got {steps})")
+        config = RunConfig(script=script, steps=steps, seed=seed, device=device, verify=verify, debug=debug)
+        with progress_bar(enabled=not quiet) as progress:
+            report = run_diagnosis(config, progress=progress)
         print_report(report, quiet=quiet)
         _outputs(report, json_path, csv_path, plots)
     except GradscopeError as err:
@@ -133,6 +135,9 @@ def list_rules(
 def main() -> None:
     try:
         app()
-    except UsageError as err:  # raised outside a command (never expected)
+    except GradscopeError as err:  # re-raised by --debug: show the traceback, keep the exit code
+        import traceback
+
+        traceback.print_exc()
         print(f"gradscope: error: {err}", file=sys.stderr)
         sys.exit(err.exit_code)

@@ -45,7 +45,8 @@ class Thresholds:
     # dense layer after it (AUTOTRAINER uses 1e-3 for first/last layer).
     vanish_depth_ratio: float = 1e-3
     # ...and the optimizer did not make up for it: its update ratio is this far
-    # below that of the dense layers that move most (90th percentile) (Adam rescales small gradients, SGD does not).
+    # below that of the dense layers that move most (90th percentile). Adam rescales small
+    # gradients, SGD does not.
     vanish_update_gap: float = 1e-2
     # A gradient this small relative to its weights is noise for any optimizer.
     vanish_absolute_rel_grad: float = 1e-7
@@ -59,7 +60,8 @@ class Thresholds:
     # Unstable: weights rewritten by a large fraction each step, or the loss rising.
     unstable_update_ratio: float = 0.1
     unstable_loss_rise: float = 0.2  # end loss above start by this fraction
-    # Stalled: even the dense layers that move most (90th percentile) move less than this per step and the loss does not fall.
+    # Stalled: even the dense layers that move most (90th percentile) move less than this
+    # per step, and the loss does not fall.
     stalled_update_ratio: float = 1e-5
     # Relative drop under which the loss "does not fall": 5%, because batch-to-batch noise alone
     # moves a 20-step loss curve by a few percent.

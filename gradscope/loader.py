@@ -89,19 +89,20 @@ def import_script(path: Path) -> types.ModuleType:
 
     module = types.ModuleType(MODULE_NAME)
     module.__file__ = str(path.resolve())
+    # What was loaded before the script, so unload() only forgets what the script brought in.
+    module.__dict__["__gradscope_preexisting__"] = frozenset(sys.modules)
     folder = str(path.resolve().parent)
     sys.modules[MODULE_NAME] = module  # dataclasses and pickling look the module up here
-    sys.path.insert(0, folder)
-    saved_bytecode = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True  # importing helpers must not write __pycache__ beside them
+    if folder not in sys.path[:1]:
+        sys.path.insert(0, folder)
     try:
         # The script's prints go to stderr so gradscope's stdout stays the report.
-        with contextlib.redirect_stdout(sys.stderr):
+        with no_bytecode(), contextlib.redirect_stdout(sys.stderr):
             exec(code, module.__dict__)
     except SystemExit as exc:
         raise ScriptError(
             f"{path.name} called sys.exit({exc.code!r}) while being imported; "
-            "move that code under `if __name__ == \"__main__\":`"
+            'move that code under `if __name__ == "__main__":`'
         ) from exc
     except KeyboardInterrupt:
         raise
@@ -109,8 +110,6 @@ def import_script(path: Path) -> types.ModuleType:
         raise ScriptError(
             f"{path.name} raised {describe(exc)} while being imported{where(exc, path)}; fix the script"
         ) from exc
-    finally:
-        sys.dont_write_bytecode = saved_bytecode
     return module
 
 
@@ -133,7 +132,7 @@ def _build_model(module: types.ModuleType, path: Path) -> nn.Module:
     return value
 
 
-def _iterate(source: Any, path: Path) -> Iterator[Any]:
+def _iterate(source: Any) -> Iterator[Any]:
     try:
         return iter(source)
     except TypeError as exc:
@@ -161,7 +160,7 @@ def _collect_batches(module: types.ModuleType, path: Path, steps: int) -> tuple[
     batches: list[Any] = []
     source = fresh()
     while len(batches) < steps:
-        iterator = _iterate(source, path)
+        iterator = _iterate(source)
         got = 0
         try:
             for batch in iterator:
@@ -236,7 +235,7 @@ def call_model(model: nn.Module, inputs: Any) -> Any:
     return model(inputs)
 
 
-def _loss_function(module: types.ModuleType, path: Path) -> tuple[LossFn, str]:
+def _loss_function(module: types.ModuleType) -> tuple[LossFn, str]:
     compute_loss = getattr(module, "compute_loss", None)
     user_loss = getattr(module, "loss", None)
     if compute_loss is not None and not callable(compute_loss):
@@ -311,16 +310,30 @@ def _optimizer_factory(module: types.ModuleType, path: Path) -> tuple[OptimizerF
         except Exception as exc:
             raise ScriptError(f"calling `optimizer(params)` raised {describe(exc)}{where(exc, path)}") from exc
         if not isinstance(made, torch.optim.Optimizer):
-            raise ScriptError(
-                f"`optimizer(params)` returned a {type(made).__name__}, not a torch.optim.Optimizer"
-            )
+            raise ScriptError(f"`optimizer(params)` returned a {type(made).__name__}, not a torch.optim.Optimizer")
         return made
 
     return build, False
 
 
+@contextlib.contextmanager
+def no_bytecode() -> Iterator[None]:
+    """No __pycache__ beside the user's files, whichever of their functions imports a helper."""
+    saved = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = saved
+
+
 def load(path: Path, steps: int) -> Problem:
     """Import the script and validate its names. The caller seeds torch first."""
+    with no_bytecode():
+        return _load(path, steps)
+
+
+def _load(path: Path, steps: int) -> Problem:
     module = import_script(path)
     model = _build_model(module, path)
     if not any(p.requires_grad for p in model.parameters()):
@@ -329,7 +342,7 @@ def load(path: Path, steps: int) -> Problem:
             "unfreeze at least one layer"
         )
     batches = _collect_batches(module, path, steps)
-    loss_of, source = _loss_function(module, path)
+    loss_of, source = _loss_function(module)
     make_optimizer, default = _optimizer_factory(module, path)
     return Problem(
         script=path,
@@ -359,9 +372,49 @@ def to_device(value: Any, device: Any, dtype: Any) -> Any:
     return value
 
 
+@contextlib.contextmanager
+def isolated() -> Iterator[None]:
+    """Run a script's code without leaving traces: no bytecode files, no modules, no sys.path entry.
+
+    Bytecode writing stays off for the whole run, because a helper beside the
+    script may be imported lazily from model(), data() or compute_loss; modules
+    imported from the script's folder are forgotten afterwards, so a second
+    script with a same-named helper gets its own.
+    """
+    saved_path = list(sys.path)
+    try:
+        with no_bytecode():
+            yield
+    finally:
+        unload()
+        sys.path[:] = saved_path
+
+
 def unload() -> None:
-    """Forget the imported script so a second load in one process starts clean."""
-    sys.modules.pop(MODULE_NAME, None)
+    """Forget the imported script, and the modules it imported from its folder, so a second
+    script in the same process (with its own `helpers.py`, say) starts clean."""
+    module = sys.modules.pop(MODULE_NAME, None)
+    script_file = getattr(module, "__file__", None)
+    if not script_file:
+        return
+    folder = Path(script_file).resolve().parent
+    preexisting: frozenset[str] = getattr(module, "__gradscope_preexisting__", frozenset())
+    for name, other in list(sys.modules.items()):
+        if name in preexisting:
+            continue
+        where_from = str(getattr(other, "__file__", None) or "")
+        # Installed packages (a project-local .venv may sit inside the folder) stay loaded:
+        # C extensions cannot be imported twice in one process.
+        if not where_from or "site-packages" in where_from or "dist-packages" in where_from:
+            continue
+        try:
+            inside = Path(where_from).resolve().is_relative_to(folder)
+        except (OSError, ValueError):
+            inside = False
+        if inside:
+            sys.modules.pop(name, None)
+    while str(folder) in sys.path:
+        sys.path.remove(str(folder))
 
 
 def quiet_stdout() -> contextlib.AbstractContextManager[Any]:

@@ -7,37 +7,52 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gradscope import __version__
 from gradscope.config import RunConfig, Thresholds
 from gradscope.types import Report, RunInfo, RunRecord
 
-# (phase, done, total): "measuring" over the probe's steps, "verifying" over re-runs.
+if TYPE_CHECKING:
+    import torch
+
+# (phase, done, total): "measuring" over the probe's steps, "verifying ..." over re-runs.
 Progress = Callable[[str, int, int], None]
 
 
-def run_diagnosis(
-    config: RunConfig, thresholds: Thresholds | None = None, progress: Progress | None = None
-) -> Report:
+def run_diagnosis(config: RunConfig, thresholds: Thresholds | None = None, progress: Progress | None = None) -> Report:
     """Load the script, measure, judge, recommend (and verify). Raises GradscopeError."""
     started = time.perf_counter()
+    from gradscope import loader, runner
+
+    device = runner.resolve_device(config.device)
+    runner.seed_everything(config.seed)
+    # The script's modules, sys.path entry and bytecode setting are undone afterwards,
+    # even if it fails, so nothing is written beside it and a second run starts clean.
+    with loader.isolated():
+        return _diagnose(config, device, thresholds, progress, started)
+
+
+def _diagnose(
+    config: RunConfig,
+    device: torch.device,
+    thresholds: Thresholds | None,
+    progress: Progress | None,
+    started: float,
+) -> Report:
     import torch
 
     from gradscope import loader, runner
     from gradscope.diagnosis import diagnose
     from gradscope.recommend import recommend
 
-    device = runner.resolve_device(config.device)
-    runner.seed_everything(config.seed)
-    try:
-        with loader.quiet_stdout():
-            problem = loader.load(Path(config.script), config.steps)
-            session = runner.Session.start(problem, device, config.seed)
-            tick = (lambda done: progress("measuring", done, config.steps)) if progress else None
-            records, losses, probe, _ = session.run(config.steps, progress=tick)
-    finally:
-        loader.unload()
+    with loader.quiet_stdout():
+        problem = loader.load(Path(config.script), config.steps)
+        session = runner.Session.start(problem, device, config.seed)
+        tick = (lambda done: progress("measuring", done, config.steps)) if progress else None
+        records, losses, probe, _ = session.run(config.steps, progress=tick)
     assert probe is not None
     optimizer = session.reset()  # a fresh optimizer only to read its class and learning rates
     model = problem.model
@@ -63,8 +78,6 @@ def run_diagnosis(
         recs, findings, verdict, statuses, notes = recommend(
             record, verdict_of, session if config.verify else None, thresholds, progress
         )
-    from dataclasses import replace
-
     record = replace(record, run=replace(run, wall_s=round(time.perf_counter() - started, 3)))
     return Report(
         record=record,

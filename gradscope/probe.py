@@ -270,8 +270,26 @@ class Probe:
             dtype=torch.float64,
         )
         self._has_bias = tuple(b >= 0 for b in layout.bias_of)
+        # Frozen layers are not measured per step, but their weight norm is still worth showing.
+        self._frozen_norms = self._frozen_weight_norms()
         self._order = order
         self._nlayers = len(layout.layers)
+
+    def _frozen_weight_norms(self) -> dict[int, float]:
+        frozen = {i for i, layer in enumerate(self.layout.layers) if not layer.trainable}
+        if not frozen:
+            return {}
+        modules = dict(self.model.named_modules())
+        out = {}
+        with torch.no_grad():
+            for i in frozen:
+                layer = self.layout.layers[i]
+                module = modules.get("" if layer.name == "(root)" else layer.name)
+                if module is None:
+                    continue
+                params = [p.detach() for p in module.parameters(recurse=False)]
+                out[i] = math.sqrt(sum(float(stats.norms([p]).to(torch.float64)[0]) ** 2 for p in params))
+        return out
 
     # -- attaching -------------------------------------------------------------
     def attach(self) -> None:
@@ -384,7 +402,7 @@ class Probe:
             z = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
             where = [i for i, h in enumerate(have) if h]
             if where:
-                dense = [grads[i] for i in where if grads[i] is not None]
+                dense = [g for g in (grads[i] for i in where) if g is not None]
                 idx = torch.tensor(where, device=self.device)
                 n[idx] = stats.norms(dense).to(self.device, torch.float64)
                 z[idx] = stats.nonzeros(dense).to(self.device, torch.float64)
@@ -426,6 +444,8 @@ class Probe:
         zero_frac = [1.0 - n / m if m else 0.0 for n, m in zip(nnz_l, numel, strict=True)]
         dead = [1.0 - b if has else z for b, has, z in zip(live_b, self._has_bias, zero_frac, strict=True)]
         has_grad = self._layer_has_grad()
+        for i, norm in self._frozen_norms.items():
+            w_l[i] = norm
         bad_g = [0] * L
         bad_w = [0] * L
         if not all(math.isfinite(v) for v in (*g_l, *w_l, *u_l, total_norm)):
@@ -489,7 +509,16 @@ class Probe:
         g_new = [math.sqrt(v) if math.isfinite(v) else v for v in grad_sq]
         # Weight norms here are after the step; only replace those that overflowed.
         w_new = [w if math.isfinite(w) else math.sqrt(s) for w, s in zip(w_l, weight_sq, strict=True)]
-        return g_new, w_new, u_l, math.sqrt(total_sq), bad_g, bad_w
+        u_new = u_l
+        if any(math.isinf(u) for u in u_l):
+            # The snapshot still holds W_before - W_after: redo its norms without fp32 overflow.
+            update_sq = [0.0] * L
+            for g in self._groups:
+                scales = g.scale.tolist()
+                for pos, diff, scale in zip(g.positions, g.snapshot, scales, strict=True):
+                    update_sq[layout.layer_of[pos]] += (stats.exact_norm(diff) * (1.0 if g.exact else scale)) ** 2
+            u_new = [u if not math.isinf(u) else math.sqrt(v) for u, v in zip(u_l, update_sq, strict=True)]
+        return g_new, w_new, u_new, math.sqrt(total_sq), bad_g, bad_w
 
     def figures(self, record: StepRecord) -> dict[str, Any]:
         """One step's figures keyed by layer name, for a user's logger."""

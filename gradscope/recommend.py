@@ -108,10 +108,7 @@ def clipped_fraction(record: RunRecord, max_norm: float) -> float:
 
 def lr_scales(direction: str, measured_ratio: float) -> list[float]:
     """Multipliers of the current LR to try, the ratio-derived one included."""
-    if direction == "down":
-        scales = {0.3, 0.1, 0.01}
-    else:
-        scales = {10.0, 100.0, 1000.0, 10000.0}
+    scales = {0.3, 0.1, 0.01} if direction == "down" else {10.0, 100.0, 1000.0, 10000.0}
     if measured_ratio > 0 and math.isfinite(measured_ratio):
         # Healthy steps move a layer about 1e-3 of its norm (Karpathy's update:data ratio);
         # 1e-2 is the brisk end of that range.
@@ -220,7 +217,9 @@ class Recommender:
             )
         chosen, _ = self.best("clip", candidates, conservative_first=False)
         if chosen is None:
-            self.notes.append(f"no clip threshold in {[_fmt(c) for c in candidates]} lowered the loss; none is recommended")
+            self.notes.append(
+                f"no clip threshold in {[_fmt(c) for c in candidates]} lowered the loss; none is recommended"
+            )
             return None
         value = chosen.value
         return Recommendation(
@@ -331,7 +330,10 @@ class Recommender:
                 out.append(
                     Recommendation(
                         action="init",
-                        numbers={"layers": list(dense), "scheme": "kaiming_normal_" + ("" if exploding else ", zero bias")},
+                        numbers={
+                            "layers": list(dense),
+                            "scheme": "kaiming_normal_" + ("" if exploding else ", zero bias"),
+                        },
                         why=finding.code,
                         how=(
                             "gradients this large mean the weights amplify the signal layer after layer; "
@@ -391,10 +393,9 @@ class Recommender:
         if "GS104" in codes and facts.has_loss and ran_away(facts.losses):
             # NaN after the loss ran away is an LR/explosion problem worth a number;
             # NaN in the data or the loss is not, and no number fixes it.
-            if True:
-                for rec in (self.learning_rate("down", "GS104"), self.clip("GS104")):
-                    if rec and rec.verified and rec.verified.improved:
-                        recs.append(rec)
+            for rec in (self.learning_rate("down", "GS104"), self.clip("GS104")):
+                if rec and rec.verified and rec.verified.improved:
+                    recs.append(rec)
         for finding in self.diagnosis.findings:
             recs.extend(self.architecture(finding))
         return recs

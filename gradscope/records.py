@@ -225,6 +225,9 @@ def write_atomic(path: Path, text: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}; check the disk and the path") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -163,7 +163,7 @@ class Session:
 
     def backward(self, value: torch.Tensor) -> None:
         try:
-            value.backward()
+            torch.autograd.backward(value)
         except Exception as exc:
             raise ScriptError(f"backward raised {describe(exc)}{where(exc, self.problem.script)}") from exc
 

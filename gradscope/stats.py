@@ -58,7 +58,8 @@ def nonzeros(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
 
 def _norm_one(t: torch.Tensor, order: int) -> torch.Tensor:
     values = t.coalesce().values() if t.is_sparse else t
-    return torch.linalg.vector_norm(values.float() if values.dtype in LOW_PRECISION else values, order)
+    norm: torch.Tensor = torch.linalg.vector_norm(values.float() if values.dtype in LOW_PRECISION else values, order)
+    return norm
 
 
 def exact_norm(t: torch.Tensor) -> float:

@@ -10,11 +10,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 SCHEMA_VERSION = 1
 
 Number = float | int
-Evidence = Mapping[str, "Number | str | bool | None | list[Number] | list[str]"]
+Evidence = Mapping[str, "Number | str | bool | list[Number] | list[str] | None"]
 
 
 class LayerStatus(StrEnum):
@@ -96,7 +97,7 @@ class StepRecord:
     has_grad: tuple[bool, ...]
     dead_unit_frac: tuple[float, ...] = ()
 
-    @property
+    @cached_property
     def update_ratio(self) -> tuple[float, ...]:
         return tuple(ratio(u, w) for u, w in zip(self.update_norm, self.weight_norm, strict=True))
 

@@ -16,9 +16,7 @@ from torch import nn
 
 IN, HIDDEN, OUT, N = 8, 32, 2, 256
 
-model = nn.Sequential(
-    nn.Linear(IN, HIDDEN), nn.Tanh(), nn.Linear(HIDDEN, HIDDEN), nn.Tanh(), nn.Linear(HIDDEN, OUT)
-)
+model = nn.Sequential(nn.Linear(IN, HIDDEN), nn.Tanh(), nn.Linear(HIDDEN, HIDDEN), nn.Tanh(), nn.Linear(HIDDEN, OUT))
 
 _teacher = nn.Sequential(nn.Linear(IN, 64), nn.Tanh(), nn.Linear(64, OUT))
 _x = torch.randn(N, IN)

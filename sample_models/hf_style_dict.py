@@ -29,9 +29,7 @@ class TinyCausalLM(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.embed_tokens = nn.Embedding(VOCAB, DIM)
-        self.mlp = nn.Sequential(
-            nn.LayerNorm(DIM), nn.Linear(DIM, 2 * DIM), nn.GELU(), nn.Linear(2 * DIM, DIM)
-        )
+        self.mlp = nn.Sequential(nn.LayerNorm(DIM), nn.Linear(DIM, 2 * DIM), nn.GELU(), nn.Linear(2 * DIM, DIM))
         self.lm_head = nn.Linear(DIM, VOCAB)
 
     def forward(
@@ -46,9 +44,7 @@ class TinyCausalLM(nn.Module):
         if labels is not None:
             if attention_mask is not None:
                 labels = labels.masked_fill(attention_mask == 0, -100)
-            loss = F.cross_entropy(
-                logits[:, :-1].reshape(-1, VOCAB), labels[:, 1:].reshape(-1), ignore_index=-100
-            )
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, VOCAB), labels[:, 1:].reshape(-1), ignore_index=-100)
         return CausalLMOutput(logits=logits, loss=loss)
 
 

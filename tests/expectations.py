@@ -31,7 +31,9 @@ def expected_of(script: Path) -> dict[str, Any]:
                 if isinstance(element, ast.Name):
                     constants[element.id] = item
     for node in tree.body:
-        target = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        target = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
         if any(isinstance(t, ast.Name) and t.id == "EXPECTED" for t in target) and node.value is not None:  # type: ignore[attr-defined]
             expr = node.value  # type: ignore[attr-defined]
             try:

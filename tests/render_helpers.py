@@ -105,9 +105,7 @@ def make_report(
             StepRecord(
                 step=step,
                 loss=loss_value,
-                total_grad_norm=math.sqrt(sum(g * g for g in finite_grads))
-                if len(finite_grads) == n
-                else math.nan,
+                total_grad_norm=math.sqrt(sum(g * g for g in finite_grads)) if len(finite_grads) == n else math.nan,
                 lr=(1e-3,),
                 grad_norm=tuple(grad),
                 weight_norm=tuple(weight),
@@ -224,9 +222,7 @@ def exploding_report() -> Report:
         verdict=Verdict.NONFINITE,
         loss=loss,
         findings=[
-            _finding(
-                "GS102", "exploding-gradient", S.EXPLODING, names[:2], "gradients up to 4e+03x the weights"
-            ),
+            _finding("GS102", "exploding-gradient", S.EXPLODING, names[:2], "gradients up to 4e+03x the weights"),
             _finding("GS104", "nonfinite", S.NONFINITE, ["head"], "NaN gradient in head from step 3"),
         ],
         recommendations=[
@@ -277,9 +273,7 @@ def big_report() -> Report:
         )
         for k, status in enumerate(sorted(set(flagged.values()), key=list(S).index))
     ]
-    return make_report(
-        statuses, names=names, kinds=kinds, verdict=Verdict.NONFINITE, findings=findings[:3], steps=8
-    )
+    return make_report(statuses, names=names, kinds=kinds, verdict=Verdict.NONFINITE, findings=findings[:3], steps=8)
 
 
 def many_flagged_report() -> Report:

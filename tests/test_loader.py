@@ -55,11 +55,12 @@ def val(t: torch.Tensor) -> float:
 
 
 def test_tensor_inputs_with_integer_target_use_cross_entropy(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         torch.manual_seed(0)
         model = nn.Linear(4, 3)
         data = [(torch.randn(8, 4), torch.randint(0, 3, (8,))) for _ in range(2)]
-    """))
+    """
+    problem = load(write(tmp_path, source))
     x, y = problem.batches[0]
     assert x.shape == (8, 4) and y.dtype == torch.int64
     want = F.cross_entropy(problem.model(x), y)
@@ -68,11 +69,12 @@ def test_tensor_inputs_with_integer_target_use_cross_entropy(tmp_path: Path) -> 
 
 
 def test_float_target_uses_mean_squared_error(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         torch.manual_seed(0)
         model = nn.Linear(4, 2)
         data = [(torch.randn(8, 4), torch.randn(8, 2))]
-    """))
+    """
+    problem = load(write(tmp_path, source))
     x, y = problem.batches[0]
     want = F.mse_loss(problem.model(x), y)
     assert val(loss_of(problem)) == pytest.approx(val(want), rel=1e-6)
@@ -81,7 +83,7 @@ def test_float_target_uses_mean_squared_error(tmp_path: Path) -> None:
 
 
 def test_sequence_logits_against_sequence_integer_targets(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         torch.manual_seed(0)
         B, T, C = 2, 5, 7
         class Seq(nn.Module):
@@ -93,7 +95,8 @@ def test_sequence_logits_against_sequence_integer_targets(tmp_path: Path) -> Non
                 return self.head(self.emb(x))      # [B, T, C]
         model = Seq()
         data = [(torch.randint(0, C, (B, T)), torch.randint(0, C, (B, T)))]
-    """))
+    """
+    problem = load(write(tmp_path, source))
     x, y = problem.batches[0]
     logits = problem.model(x)
     assert logits.shape == (2, 5, 7)
@@ -102,7 +105,7 @@ def test_sequence_logits_against_sequence_integer_targets(tmp_path: Path) -> Non
 
 
 def test_tuple_inputs_are_spread_as_positional_arguments(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         torch.manual_seed(0)
         class Two(nn.Module):
             def __init__(self):
@@ -113,14 +116,15 @@ def test_tuple_inputs_are_spread_as_positional_arguments(tmp_path: Path) -> None
                 return self.a(left) - self.b(right)
         model = Two()
         data = [((torch.randn(8, 4), torch.randn(8, 3)), torch.randn(8, 2))]
-    """))
+    """
+    problem = load(write(tmp_path, source))
     (left, right), y = problem.batches[0]
     want = F.mse_loss(problem.model(left, right), y)
     assert val(loss_of(problem)) == pytest.approx(val(want), rel=1e-6)
 
 
 def test_dict_inputs_are_spread_as_keyword_arguments(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         torch.manual_seed(0)
         class Kw(nn.Module):
             def __init__(self):
@@ -130,7 +134,8 @@ def test_dict_inputs_are_spread_as_keyword_arguments(tmp_path: Path) -> None:
                 return self.lin(features) * scale
         model = Kw()
         data = [({"features": torch.randn(8, 4), "scale": torch.tensor(2.0)}, torch.randint(0, 3, (8,)))]
-    """))
+    """
+    problem = load(write(tmp_path, source))
     inputs, y = problem.batches[0]
     want = F.cross_entropy(problem.model(**inputs), y)
     assert val(loss_of(problem)) == pytest.approx(val(want), rel=1e-6)
@@ -139,7 +144,7 @@ def test_dict_inputs_are_spread_as_keyword_arguments(tmp_path: Path) -> None:
 @pytest.mark.parametrize("carrier", ["attribute", "dict"])
 def test_dict_batch_alone_reads_the_loss_the_output_carries(tmp_path: Path, carrier: str) -> None:
     wrap = "Out(loss=loss, logits=logits)" if carrier == "attribute" else '{"loss": loss, "logits": logits}'
-    problem = load(write(tmp_path, f"""
+    source = f"""
         from dataclasses import dataclass
         torch.manual_seed(0)
 
@@ -159,7 +164,8 @@ def test_dict_batch_alone_reads_the_loss_the_output_carries(tmp_path: Path, carr
                 return {wrap}
         model = HF()
         data = [{{"input_ids": torch.randint(0, 10, (2, 6)), "labels": torch.randint(0, 10, (2, 6))}}]
-    """))
+    """
+    problem = load(write(tmp_path, source))
     batch = problem.batches[0]
     assert isinstance(batch, dict)
     logits = problem.model.head(problem.model.emb(batch["input_ids"]))
@@ -168,13 +174,14 @@ def test_dict_batch_alone_reads_the_loss_the_output_carries(tmp_path: Path, carr
 
 
 def test_a_custom_loss_replaces_the_default(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         torch.manual_seed(0)
         model = nn.Linear(4, 2)
         data = [(torch.randn(8, 4), torch.randn(8, 2))]
         def loss(output, target):
             return (output - target).abs().mean() + 7.0
-    """))
+    """
+    problem = load(write(tmp_path, source))
     x, y = problem.batches[0]
     want = (problem.model(x) - y).abs().mean() + 7.0
     assert val(loss_of(problem)) == pytest.approx(val(want), rel=1e-6)
@@ -182,7 +189,7 @@ def test_a_custom_loss_replaces_the_default(tmp_path: Path) -> None:
 
 
 def test_compute_loss_replaces_forward_and_loss(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         torch.manual_seed(0)
         class GPT(nn.Module):
             def __init__(self):
@@ -200,7 +207,8 @@ def test_compute_loss_replaces_forward_and_loss(tmp_path: Path) -> None:
             x, y = batch
             _, value = model(x, y)
             return value * 0.5
-    """))
+    """
+    problem = load(write(tmp_path, source))
     x, y = problem.batches[0]
     _, full = problem.model(x, y)
     assert val(loss_of(problem)) == pytest.approx(0.5 * val(full), rel=1e-6)
@@ -210,7 +218,7 @@ def test_compute_loss_replaces_forward_and_loss(tmp_path: Path) -> None:
 
 
 def test_model_and_data_may_be_zero_argument_callables(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         calls = {"model": 0, "data": 0}
         def model():
             calls["model"] += 1
@@ -218,7 +226,8 @@ def test_model_and_data_may_be_zero_argument_callables(tmp_path: Path) -> None:
         def data():
             calls["data"] += 1
             return [(torch.full((3, 4), float(i)), torch.zeros(3, 2)) for i in range(5)]
-    """), steps=4)
+    """
+    problem = load(write(tmp_path, source), steps=4)
     assert isinstance(problem.model, nn.Sequential)
     assert len(problem.batches) == 4
     assert [float(x[0, 0]) for x, _ in problem.batches] == [0.0, 1.0, 2.0, 3.0]
@@ -227,49 +236,54 @@ def test_model_and_data_may_be_zero_argument_callables(tmp_path: Path) -> None:
 
 
 def test_generator_function_data_is_called_again_when_it_runs_out(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         model = nn.Linear(4, 2)
         def data():
             for i in range(2):
                 yield torch.full((3, 4), float(i)), torch.zeros(3, 2)
-    """), steps=5)
+    """
+    problem = load(write(tmp_path, source), steps=5)
     assert [float(x[0, 0]) for x, _ in problem.batches] == [0.0, 1.0, 0.0, 1.0, 0.0]
 
 
 def test_generator_with_fewer_batches_than_steps_is_cycled(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         model = nn.Linear(4, 2)
         data = ((torch.full((3, 4), float(i)), torch.zeros(3, 2)) for i in range(2))
-    """), steps=5)
+    """
+    problem = load(write(tmp_path, source), steps=5)
     assert len(problem.batches) == 5
     assert [float(x[0, 0]) for x, _ in problem.batches] == [0.0, 1.0, 0.0, 1.0, 0.0]
     assert problem.batches[2] is problem.batches[0]
 
 
 def test_list_with_fewer_batches_than_steps_is_cycled(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         model = nn.Linear(4, 2)
         data = [(torch.full((3, 4), float(i)), torch.zeros(3, 2)) for i in range(3)]
-    """), steps=7)
+    """
+    problem = load(write(tmp_path, source), steps=7)
     assert [float(x[0, 0]) for x, _ in problem.batches] == [0.0, 1.0, 2.0, 0.0, 1.0, 2.0, 0.0]
 
 
 def test_more_batches_than_steps_takes_the_first_ones(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         model = nn.Linear(4, 2)
         data = [(torch.full((3, 4), float(i)), torch.zeros(3, 2)) for i in range(10)]
-    """), steps=3)
+    """
+    problem = load(write(tmp_path, source), steps=3)
     assert [float(x[0, 0]) for x, _ in problem.batches] == [0.0, 1.0, 2.0]
 
 
 def test_dataloader_is_iterated_again_for_more_steps(tmp_path: Path) -> None:
-    problem = load(write(tmp_path, """
+    source = """
         from torch.utils.data import DataLoader, TensorDataset
         model = nn.Linear(4, 3)
         xs = torch.arange(40, dtype=torch.float32).reshape(10, 4)
         ys = torch.arange(10) % 3
         data = DataLoader(TensorDataset(xs, ys), batch_size=4, shuffle=False)
-    """), steps=5)
+    """
+    problem = load(write(tmp_path, source), steps=5)
     sizes = [len(x) for x, _ in problem.batches]
     assert sizes == [4, 4, 2, 4, 4]
     firsts = [float(x[0, 0]) for x, _ in problem.batches]
@@ -280,20 +294,22 @@ def test_dataloader_is_iterated_again_for_more_steps(tmp_path: Path) -> None:
 
 
 def test_optimizer_factory_is_used_and_default_is_adam(tmp_path: Path) -> None:
-    given = load(write(tmp_path, """
+    source = """
         model = nn.Linear(4, 2)
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
         def optimizer(params):
             return torch.optim.SGD(params, lr=0.25)
-    """))
+    """
+    given = load(write(tmp_path, source))
     opt = given.make_optimizer(given.model.parameters())
     assert isinstance(opt, torch.optim.SGD) and opt.param_groups[0]["lr"] == 0.25
     assert given.default_optimizer is False
     loader.unload()
-    default = load(write(tmp_path, """
+    source = """
         model = nn.Linear(4, 2)
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
-    """, name="other.py"))
+    """
+    default = load(write(tmp_path, source, name="other.py"))
     opt = default.make_optimizer(default.model.parameters())
     assert isinstance(opt, torch.optim.Adam) and opt.param_groups[0]["lr"] == 1e-3
     assert default.default_optimizer is True
@@ -307,11 +323,12 @@ def test_script_folder_is_first_on_sys_path_for_a_helper_beside_it(tmp_path: Pat
     (tmp_path / f"{helper}.py").write_text(
         "from torch import nn\nWIDTH = 5\ndef make():\n    return nn.Linear(4, WIDTH)\n"
     )
-    problem = load(write(tmp_path, f"""
+    source = f"""
         import {helper}
         model = {helper}.make()
         data = [(torch.randn(3, 4), torch.randint(0, {helper}.WIDTH, (3,)))]
-    """))
+    """
+    problem = load(write(tmp_path, source))
     assert problem.model.out_features == 5
     assert sys.path[0] == str(tmp_path.resolve())
     sys.modules.pop(helper, None)
@@ -323,36 +340,39 @@ def test_working_directory_is_not_changed(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(elsewhere)
     folder = tmp_path / "proj"
     folder.mkdir()
-    load(write(folder, """
+    source = """
         import os
         where = os.getcwd()
         model = nn.Linear(4, 2)
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
-    """))
+    """
+    load(write(folder, source))
     assert sys.modules[loader.MODULE_NAME].where == str(elsewhere)
 
 
 def test_main_block_does_not_run_and_module_name_is_not_main(tmp_path: Path) -> None:
     marker = tmp_path / "main_ran"
-    load(write(tmp_path, f"""
+    source = f"""
         name_seen = __name__
         model = nn.Linear(4, 2)
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
         if __name__ == "__main__":
             open({str(marker)!r}, "w").write("ran")
             raise SystemExit("the __main__ block ran")
-    """))
+    """
+    load(write(tmp_path, source))
     assert not marker.exists()
     assert sys.modules[loader.MODULE_NAME].name_seen != "__main__"
 
 
 def test_prints_at_import_do_not_reach_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    load(write(tmp_path, """
+    source = """
         import sys
         print("PRINTED-AT-IMPORT")
         model = nn.Linear(4, 2)
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
-    """))
+    """
+    load(write(tmp_path, source))
     out, err = capfd.readouterr()
     assert "PRINTED-AT-IMPORT" not in out
     assert "PRINTED-AT-IMPORT" in err, "the script's output is kept, on stderr"
@@ -368,11 +388,12 @@ def test_script_is_unchanged_and_no_bytecode_is_written_beside_it(
     monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as for a user without PYTHONDONTWRITEBYTECODE
     helper = f"gs_helper_{uuid.uuid4().hex[:8]}"
     (tmp_path / f"{helper}.py").write_text("from torch import nn\ndef make():\n    return nn.Linear(4, 2)\n")
-    script = write(tmp_path, f"""
+    source = f"""
         import {helper}
         model = {helper}.make()
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
-    """)
+    """
+    script = write(tmp_path, source)
     before = _tree(tmp_path)
     load(script)
     sys.modules.pop(helper, None)
@@ -387,12 +408,13 @@ def test_helper_imported_lazily_by_the_model_factory_writes_no_bytecode(
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     helper = f"gs_lazy_{uuid.uuid4().hex[:8]}"
     (tmp_path / f"{helper}.py").write_text("from torch import nn\ndef make():\n    return nn.Linear(4, 2)\n")
-    script = write(tmp_path, f"""
+    source = f"""
         def model():
             import {helper}
             return {helper}.make()
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
-    """)
+    """
+    script = write(tmp_path, source)
     load(script)
     sys.modules.pop(helper, None)
     assert not (tmp_path / "__pycache__").exists(), (
@@ -406,12 +428,13 @@ def test_second_load_does_not_reuse_a_same_named_helper_from_the_first_script(tm
         folder = tmp_path / tag
         folder.mkdir()
         (folder / "gs_shared_helpers.py").write_text(f"TAG = {tag!r}\n")
-        write(folder, """
+        source = """
             import gs_shared_helpers
             tag = gs_shared_helpers.TAG
             model = nn.Linear(4, 2)
             data = [(torch.randn(3, 4), torch.randn(3, 2))]
-        """)
+        """
+        write(folder, source)
     seen = []
     try:
         for tag in ("one", "two"):

@@ -84,9 +84,7 @@ def _grad_figures(layers: list[tuple[str, list[nn.Parameter]]]) -> dict[str, Any
     return {"grad": grads, "zero": zero, "has_grad": has, "nonfinite_grad": bad, "all": everything}
 
 
-def expected_step(
-    layers: list[tuple[str, list[nn.Parameter]]], loss: float, step: Callable[[], Any]
-) -> Expected:
+def expected_step(layers: list[tuple[str, list[nn.Parameter]]], loss: float, step: Callable[[], Any]) -> Expected:
     """Figures of one step whose gradients are in .grad now; `step` runs optimizer.step()."""
     g = _grad_figures(layers)
     total = float(torch.nn.utils.get_total_norm(g["all"])) if g["all"] else 0.0
@@ -96,12 +94,9 @@ def expected_step(
     step()
     after = [[p.detach().clone() for p in ps] for ps in trainable]
     update = [
-        l2([a.double() - b.double() for a, b in zip(aa, bb, strict=True)])
-        for aa, bb in zip(after, before, strict=True)
+        l2([a.double() - b.double() for a, b in zip(aa, bb, strict=True)]) for aa, bb in zip(after, before, strict=True)
     ]
-    return Expected(
-        loss, total, g["grad"], weight, update, g["zero"], g["has_grad"], g["nonfinite_grad"], after
-    )
+    return Expected(loss, total, g["grad"], weight, update, g["zero"], g["has_grad"], g["nonfinite_grad"], after)
 
 
 def train(
@@ -196,8 +191,9 @@ def mse(model: nn.Module, batch: Batch) -> torch.Tensor:
 
 def mlp(seed: int = 0, in_dim: int = 6, hidden: int = 16, classes: int = 3) -> nn.Sequential:
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.Tanh(),
-                         nn.Linear(hidden, classes))
+    return nn.Sequential(
+        nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, classes)
+    )
 
 
 class RootScaled(nn.Module):
@@ -371,7 +367,7 @@ def test_lbfgs_closure_grads_are_at_the_starting_weights_and_loss_from_the_closu
             start_loss.backward()
             calls: list[float] = []
 
-            def closure() -> torch.Tensor:
+            def closure(calls: list[float] = calls) -> torch.Tensor:
                 opt.zero_grad(set_to_none=True)
                 value = F.mse_loss(model(x), y)
                 value.backward()
@@ -418,15 +414,21 @@ def test_bfloat16_model_figures_match_a_float32_computation_of_the_same_tensors(
             loss.backward()
             probe.add_loss(loss)
             # float32 reference of the same bf16 tensors
-            grad = [float(torch.linalg.vector_norm(torch.cat([p.grad.float().flatten() for p in ps])))
-                    for _, ps in layers]
-            weight = [float(torch.linalg.vector_norm(torch.cat([p.detach().float().flatten() for p in ps])))
-                      for _, ps in layers]
+            grad = [
+                float(torch.linalg.vector_norm(torch.cat([p.grad.float().flatten() for p in ps]))) for _, ps in layers
+            ]
+            weight = [
+                float(torch.linalg.vector_norm(torch.cat([p.detach().float().flatten() for p in ps])))
+                for _, ps in layers
+            ]
             before = [[p.detach().float().clone() for p in ps] for _, ps in layers]
             opt.step()
             update = [
-                float(torch.linalg.vector_norm(torch.cat([(p.detach().float() - b).flatten()
-                                                          for p, b in zip(ps, bb, strict=True)])))
+                float(
+                    torch.linalg.vector_norm(
+                        torch.cat([(p.detach().float() - b).flatten() for p, b in zip(ps, bb, strict=True)])
+                    )
+                )
                 for (_, ps), bb in zip(layers, before, strict=True)
             ]
             want.append({"grad": grad, "weight": weight, "update": update})

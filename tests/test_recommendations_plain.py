@@ -39,7 +39,9 @@ def load(script: Path) -> Any:
     return module
 
 
-def train(script: Path, *, clip: float | None = None, lr: float | None = None, kaiming: list[str] | None = None) -> float:
+def train(
+    script: Path, *, clip: float | None = None, lr: float | None = None, kaiming: list[str] | None = None
+) -> float:
     torch.manual_seed(0)
     module = load(script)
     model = module.model if isinstance(module.model, nn.Module) else module.model()

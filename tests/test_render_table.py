@@ -13,7 +13,15 @@ import gradscope
 from gradscope import records
 from gradscope.errors import UsageError
 from gradscope.render import table
-from gradscope.render.table import COLUMNS, LAYER_METRICS, RUN_LAYER, RUN_METRICS, load_run, to_frame, write_table
+from gradscope.render.table import (
+    COLUMNS,
+    LAYER_METRICS,
+    RUN_LAYER,
+    RUN_METRICS,
+    load_run,
+    to_frame,
+    write_table,
+)
 
 
 def _expected_rows(report: gradscope.types.Report) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -224,6 +226,23 @@ def test_ascii_terminal_gets_ascii_glyphs() -> None:
     print_report(exploding_report(), console=Console(file=handle, width=100))
     handle.flush()
     assert "verdict: nonfinite" in raw.getvalue().decode("ascii")
+
+
+def test_a_run_without_steps_shows_no_figures_rather_than_nan() -> None:
+    text = render_text(make_report([S.HEALTHY, S.FROZEN], steps=0))
+    assert "NaN" not in text
+    assert "!" not in text
+
+
+def test_the_terminal_report_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "import gradscope.render.terminal, gradscope.render.progress\n"
+        "heavy = [m for m in ('torch', 'pandas', 'matplotlib', 'numpy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
 
 
 def test_rules_table_lists_the_registry() -> None:

@@ -13,7 +13,9 @@ from gradscope.diagnosis import RULES, build_facts, diagnose
 from gradscope.types import LayerInfo, LayerStatus, Role, RunInfo, RunRecord, StepRecord, Verdict
 
 
-def layer(name: str, *, role: Role = Role.DENSE, kind: str = "Linear", act: str | None = "ReLU", **kw: object) -> LayerInfo:
+def layer(
+    name: str, *, role: Role = Role.DENSE, kind: str = "Linear", act: str | None = "ReLU", **kw: object
+) -> LayerInfo:
     return LayerInfo(
         name=name,
         kind=kind,
@@ -77,7 +79,11 @@ HEALTHY = record(mlp(), grad=[0.5, 0.6, 0.7, 0.8], update_ratio=[3e-3, 4e-3, 5e-
 # code -> (a record the rule must fire on, a record it must stay quiet on)
 EXAMPLES: dict[str, tuple[Callable[[], RunRecord], Callable[[], RunRecord]]] = {
     "GS101": (
-        lambda: record(mlp(6, "Sigmoid"), grad=[1e-9, 1e-7, 1e-5, 1e-3, 0.1, 0.5], update_ratio=[1e-11, 1e-9, 1e-7, 1e-5, 1e-3, 5e-3]),
+        lambda: record(
+            mlp(6, "Sigmoid"),
+            grad=[1e-9, 1e-7, 1e-5, 1e-3, 0.1, 0.5],
+            update_ratio=[1e-11, 1e-9, 1e-7, 1e-5, 1e-3, 5e-3],
+        ),
         # A converged model: tiny but even gradients through depth is not vanishing.
         lambda: record(mlp(6), grad=[1e-6] * 6, update_ratio=[1e-7] * 6, losses=[0.01] * 10),
     ),
@@ -95,24 +101,38 @@ EXAMPLES: dict[str, tuple[Callable[[], RunRecord], Callable[[], RunRecord]]] = {
         lambda: HEALTHY,
     ),
     "GS201": (
-        lambda: record(mlp(), grad=[0.5, 0.5, 0.0, 0.5], update_ratio=[1e-3, 1e-3, 0.0, 1e-3], has_grad=[True, True, False, True]),
+        lambda: record(
+            mlp(),
+            grad=[0.5, 0.5, 0.0, 0.5],
+            update_ratio=[1e-3, 1e-3, 0.0, 1e-3],
+            has_grad=[True, True, False, True],
+        ),
         lambda: HEALTHY,
     ),
     "GS202": (
         lambda: record(
-            [*mlp(3), layer("head", optimized=False, act=None)], grad=[0.5] * 4, update_ratio=[1e-3, 1e-3, 1e-3, 0.0]
+            [*mlp(3), layer("head", optimized=False, act=None)],
+            grad=[0.5] * 4,
+            update_ratio=[1e-3, 1e-3, 1e-3, 0.0],
         ),
         lambda: HEALTHY,
     ),
     "GS203": (
         lambda: record(
-            [layer("stem", trainable=False), *mlp(3)], grad=[0.0, 0.5, 0.5, 0.5], update_ratio=[0.0, 1e-3, 1e-3, 1e-3],
+            [layer("stem", trainable=False), *mlp(3)],
+            grad=[0.0, 0.5, 0.5, 0.5],
+            update_ratio=[0.0, 1e-3, 1e-3, 1e-3],
             has_grad=[False, True, True, True],
-        ),  # fmt: skip
+        ),
         lambda: HEALTHY,
     ),
     "GS301": (
-        lambda: record(mlp(), grad=[2.0] * 4, update_ratio=[0.3] * 4, losses=[2.0, 3.5, 2.8, 6.0, 9.0, 7.5, 15.0, 30.0, 22.0, 60.0]),
+        lambda: record(
+            mlp(),
+            grad=[2.0] * 4,
+            update_ratio=[0.3] * 4,
+            losses=[2.0, 3.5, 2.8, 6.0, 9.0, 7.5, 15.0, 30.0, 22.0, 60.0],
+        ),
         # Large but falling: a brisk, healthy start.
         lambda: record(mlp(), grad=[2.0] * 4, update_ratio=[0.05] * 4, losses=[2.0 * 0.8**i for i in range(10)]),
     ),
@@ -161,7 +181,11 @@ def test_adam_rescues_small_gradients_so_no_vanishing_unless_extreme() -> None:
 
 
 def test_norm_and_embedding_layers_are_not_judged_by_depth() -> None:
-    layers = [layer("emb", role=Role.EMBEDDING, kind="Embedding", act=None), *mlp(3), layer("ln", role=Role.NORM, kind="LayerNorm", act=None)]
+    layers = [
+        layer("emb", role=Role.EMBEDDING, kind="Embedding", act=None),
+        *mlp(3),
+        layer("ln", role=Role.NORM, kind="LayerNorm", act=None),
+    ]
     rec = record(layers, grad=[1e-9, 0.5, 0.5, 0.5, 1e-9], update_ratio=[1e-9, 1e-3, 1e-3, 1e-3, 1e-9])
     assert diagnose(rec).verdict is Verdict.HEALTHY
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from expectations import expected_of, mismatches
+
 from gradscope.config import RunConfig
 from gradscope.pipeline import run_diagnosis
 from gradscope.types import LayerStatus, Verdict

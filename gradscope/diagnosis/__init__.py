@@ -22,9 +22,12 @@ def rules_markdown() -> str:
     """The rules table of the README, generated from the registry."""
     lines = ["| code | rule | severity | sets | looks for |", "|---|---|---|---|---|"]
     for r in sorted(RULES, key=lambda r: r.code):
-        sets = ", ".join(x for x in (r.verdict and f"verdict `{r.verdict.value}`", r.status and f"status `{r.status.value}`") if x)
+        sets = ", ".join(
+            x for x in (r.verdict and f"verdict `{r.verdict.value}`", r.status and f"status `{r.status.value}`") if x
+        )
         lines.append(f"| {r.code} | `{r.name}` | {r.severity.value} | {sets or '-'} | {r.description} |")
     return "\n".join(lines)
+
 
 LOSS_RULES = ("GS301", "GS302")
 

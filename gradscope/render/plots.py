@@ -180,14 +180,10 @@ def _plot_log_series(
     bad = ~np.isfinite(y)
     if zeros.any():
         edge = low * (high / low) ** 0.02
-        ax.plot(
-            x[zeros], np.full(int(zeros.sum()), edge), "v", color=ZERO_COLOR, ms=8, zorder=6, clip_on=False
-        )
+        ax.plot(x[zeros], np.full(int(zeros.sum()), edge), "v", color=ZERO_COLOR, ms=8, zorder=6, clip_on=False)
     if bad.any():
         edge = high / (high / low) ** 0.02
-        ax.plot(
-            x[bad], np.full(int(bad.sum()), edge), "X", color=NONFINITE_COLOR, ms=10, zorder=6, clip_on=False
-        )
+        ax.plot(x[bad], np.full(int(bad.sum()), edge), "X", color=NONFINITE_COLOR, ms=10, zorder=6, clip_on=False)
     return bool(zeros.any()), bool(bad.any())
 
 
@@ -222,9 +218,7 @@ def _edge_legend(zero: bool, bad: bool) -> list[Line2D]:
     if zero:
         handles.append(Line2D([], [], ls="", marker="v", color=ZERO_COLOR, label="zero (at the bottom edge)"))
     if bad:
-        handles.append(
-            Line2D([], [], ls="", marker="X", color=NONFINITE_COLOR, label="NaN/Inf (at the top edge)")
-        )
+        handles.append(Line2D([], [], ls="", marker="X", color=NONFINITE_COLOR, label="NaN/Inf (at the top edge)"))
     return handles
 
 
@@ -312,9 +306,7 @@ def gradient_flow(report: Report) -> Figure:
     if n <= MAX_TICKS:
         labels = [_layer_label(report, i, False) for i in ticks]
         rotate = max((len(label) for label in labels), default=0) > 3
-        bottom.set_xticklabels(
-            labels, rotation=60 if rotate else 0, ha="right" if rotate else "center", fontsize=8
-        )
+        bottom.set_xticklabels(labels, rotation=60 if rotate else 0, ha="right" if rotate else "center", fontsize=8)
         bottom.set_xlabel("layer (model order: input -> output)")
     else:
         bottom.set_xticklabels([str(i) for i in ticks], rotation=90, fontsize=8)
@@ -386,9 +378,7 @@ def update_heatmap(report: Report) -> Figure:
     strip.set_yticklabels([_layer_label(report, i, n > MAX_TICKS) for i in ticks], fontsize=8)
     _colour_ticks(strip.get_yticklabels(), ticks, report.statuses)
     strip.set_ylim(n - 0.5, -0.5)
-    strip.set_ylabel(
-        "layer (input at the top)" if n <= MAX_TICKS else f"layer (input at the top, {n} layers)"
-    )
+    strip.set_ylabel("layer (input at the top)" if n <= MAX_TICKS else f"layer (input at the top, {n} layers)")
     step_numbers = [s.step for s in record.steps] or [0]
     step_ticks = _ticks(len(step_numbers), 20)
     heat.set_xticks(step_ticks)
@@ -433,17 +423,13 @@ def loss_gradnorm(report: Report) -> Figure:
     if steps and any(s.loss is not None for s in steps):
         style = {"marker": "o", "ms": 4, "lw": 1.5}
         if _wants_log(loss):
-            zero, bad = _plot_log_series(
-                top, x, loss, color="black", label="loss", limits=_log_limits(loss), **style
-            )
+            zero, bad = _plot_log_series(top, x, loss, color="black", label="loss", limits=_log_limits(loss), **style)
         else:
             zero, bad = False, _plot_linear_series(top, x, loss, color="black", label="loss", **style)
         marks = [zero, bad]
         handles.append(Line2D([], [], color="black", marker="o", label="loss"))
     else:
-        top.text(
-            0.5, 0.5, "no loss was recorded", ha="center", va="center", transform=top.transAxes, fontsize=14
-        )
+        top.text(0.5, 0.5, "no loss was recorded", ha="center", va="center", transform=top.transAxes, fontsize=14)
     top.set_ylabel("loss (the script's own units)")
     top.grid(True, alpha=0.3)
     norm = np.array([s.total_grad_norm for s in steps], dtype=float)

@@ -72,9 +72,7 @@ def _collapse_runs(
     excess: int,
 ) -> int:
     """Merge runs whose status is in `wanted`, longest first; returns the rows still to save."""
-    candidates = [
-        (start, stop) for start, stop in _runs(statuses) if statuses[start] in wanted and stop - start >= 2
-    ]
+    candidates = [(start, stop) for start, stop in _runs(statuses) if statuses[start] in wanted and stop - start >= 2]
     candidates.sort(key=lambda r: (-(r[1] - r[0]), r[0]))
     for start, stop in candidates:
         if excess <= 0:
@@ -104,11 +102,7 @@ def plan_rows(statuses: Sequence[LayerStatus], max_rows: int, *, merge_flagged: 
     merged: list[tuple[int, int]] = []
     if excess > 0:
         flagged = set(LayerStatus) - {LayerStatus.HEALTHY, LayerStatus.FROZEN}
-        phases = (
-            ({LayerStatus.HEALTHY}, {LayerStatus.FROZEN}, flagged)
-            if merge_flagged
-            else ({LayerStatus.HEALTHY},)
-        )
+        phases = ({LayerStatus.HEALTHY}, {LayerStatus.FROZEN}, flagged) if merge_flagged else ({LayerStatus.HEALTHY},)
         for wanted in phases:
             excess = _collapse_runs(statuses, merged, wanted, excess)
     spans: list[tuple[int, int]] = []

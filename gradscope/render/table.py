@@ -75,9 +75,7 @@ def to_frame(report: Report) -> pd.DataFrame:
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """The same dtypes whichever way the frame was made, so frames compare equal."""
-    return frame.astype({"step": "int64", "layer": "str", "metric": "str", "value": "float64"}).reset_index(
-        drop=True
-    )
+    return frame.astype({"step": "int64", "layer": "str", "metric": "str", "value": "float64"}).reset_index(drop=True)
 
 
 def _has_pyarrow() -> bool:
@@ -86,9 +84,7 @@ def _has_pyarrow() -> bool:
 
 def _need_pyarrow(path: Path) -> None:
     if not _has_pyarrow():
-        raise UsageError(
-            f"{path}: Parquet needs pyarrow; pip install 'gradscope[parquet]', or give a .csv path"
-        )
+        raise UsageError(f"{path}: Parquet needs pyarrow; pip install 'gradscope[parquet]', or give a .csv path")
 
 
 def write_table(report: Report, path: Path | str) -> Path:
@@ -120,23 +116,25 @@ def load_run(path: Path | str) -> pd.DataFrame:
     elif head.lstrip().startswith(b"{"):
         return to_frame(records.load(path))
     else:
-        # pandas 3 parses floats exactly by default and deprecates the option; pandas 2 needs it.
-        exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
         try:
-            frame = pd.read_csv(
-                path,
-                dtype={"layer": str, "metric": str},
-                keep_default_na=False,
-                na_values={"value": [_NAN, "nan", ""]},
-                **exact,  # type: ignore[arg-type]
-            )
+            frame = _read_csv(path)
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise UsageError(f"{path} is not a gradscope table ({exc})") from exc
     if tuple(frame.columns) != COLUMNS:
-        raise UsageError(
-            f"{path} is not a gradscope table: columns {list(frame.columns)}, expected {list(COLUMNS)}"
-        )
+        raise UsageError(f"{path} is not a gradscope table: columns {list(frame.columns)}, expected {list(COLUMNS)}")
     try:
         return _typed(frame)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{path} is not a gradscope table ({exc})") from exc
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    # Layer names are read as written ("nan", "NA", "0" stay names); only the
+    # value column knows missing values.
+    names = {"layer": str, "metric": str}
+    missing = {"value": [_NAN, "nan", ""]}
+    if int(pd.__version__.split(".", 1)[0]) < 3:
+        # pandas 2's default float parser can be off by one ulp; pandas 3 is
+        # exact by default and deprecates the option.
+        return pd.read_csv(path, dtype=names, keep_default_na=False, na_values=missing, float_precision="round_trip")
+    return pd.read_csv(path, dtype=names, keep_default_na=False, na_values=missing)

@@ -6,8 +6,11 @@ model order, the findings with their evidence and fix, the recommendations as
 code to paste with their verification, and the notes.
 
 The whole report aims at SCREEN_LINES lines: the layer table gets whatever the
-other sections leave, and `rows.plan_rows` merges layers into shared rows
-until it fits, never hiding a layer with a problem (see rows.py).
+other sections leave. A model that does not fit gives way in this order (see
+`report_lines` and rows.py): runs of healthy layers merge into one row, those
+rows drop the names of their ends (the neighbouring rows name them), and only
+then do runs of layers with the same problem merge, named by their ends.
+Every layer is always either on its own row or counted in a merged one.
 
 Only rich is imported here (no pandas, matplotlib or torch), so `gradscope
 render` of a saved run starts fast and works where torch is not installed.
@@ -42,13 +45,14 @@ from gradscope.render.style import (
 from gradscope.types import Finding, LayerStatus, Recommendation, Report, Severity, Verdict, Verified
 
 SCREEN_LINES = 50
-# Below this many table rows a big model's table says too little; the report
-# may then run past SCREEN_LINES rather than hide the layers.
+# Fewer rows would say too little about a big model; a report that cannot fit
+# with this many runs past SCREEN_LINES instead.
 MIN_TABLE_ROWS = 12
 # Table header and its rule (box.SIMPLE_HEAD without the outer edge).
 TABLE_CHROME = 2
 # The update-ratio bar spans 1e-10 .. 1; narrow terminals get half the cells.
 BAR_DECADES = 10
+# Terminal widths at which the table gives up the params column, then kind.
 WIDE = 96
 NARROW = 72
 # Findings name at most this many runs of layers; the table shows them all.
@@ -73,6 +77,7 @@ ASCII = Glyphs("...", "->", "|", ".:-=+*%#", "ok", "x")
 
 
 def glyphs_for(console: Console) -> Glyphs:
+    """Unicode where the output can encode it (rich itself swaps the table box the same way)."""
     return UNICODE if console.encoding.lower().replace("-", "").startswith("utf") else ASCII
 
 
@@ -189,7 +194,9 @@ def ratio_bar(value: float, g: Glyphs, cells: int = BAR_DECADES) -> Text:
     return Text(bar.ljust(cells), style=color)
 
 
-def _ratio_cell(value: float, g: Glyphs, cells: int) -> Text:
+def _ratio_cell(value: float | None, g: Glyphs, cells: int) -> Text:
+    if value is None:  # no step was recorded: nothing to draw, which is not NaN
+        return Text("-".rjust(8) + " " * (cells + 1))
     cell = Text(fmt(value).rjust(8) + " ")
     cell.append_text(ratio_bar(value, g, cells))
     return cell
@@ -285,6 +292,7 @@ def layer_table(
         layers = record.layers[row.start : row.stop]
         grads = figures.grad_norm[row.start : row.stop]
         ratios = figures.update_ratio[row.start : row.stop]
+        grad, ratio = (_median(grads), _median(ratios)) if record.steps else (None, None)
         cells_of_row: list[RenderableType]
         if not row.collapsed:
             layer = layers[0]
@@ -292,15 +300,15 @@ def layer_table(
             if layer.shared_with:
                 name.append(f" (shared with {', '.join(layer.shared_with)})", style="dim")
             kind, params = layer.kind, fmt_count(layer.params)
-            cells_of_row = [name, fmt(grads[0]), _ratio_cell(ratios[0], g, cells), _status_text(row.status)]
+            cells_of_row = [name, fmt(grad), _ratio_cell(ratio, g, cells), _status_text(row.status)]
         else:
             kinds = sorted({layer.kind for layer in layers})
             kind = kinds[0] if len(kinds) == 1 else f"{len(kinds)} kinds"
             params = fmt_count(sum(layer.params for layer in layers))
             cells_of_row = [
                 _row_label(report, row, g, compact),
-                fmt(_median(grads)),
-                _ratio_cell(_median(ratios), g, cells),
+                fmt(grad),
+                _ratio_cell(ratio, g, cells),
                 _status_text(row.status, "mixed" if row.mixed else None),
             ]
         cells_of_row[1:1] = ([kind] if not narrow else []) + ([params] if wide else [])
@@ -513,7 +521,5 @@ def print_rules(console: Console | None = None) -> None:
     console = console or Console()
     table = Table("code", "name", "severity", "description", box=box.SIMPLE_HEAD, header_style="bold")
     for r in sorted(RULES, key=lambda r: r.code):
-        table.add_row(
-            r.code, r.name, Text(r.severity.value, style=SEVERITY_STYLES[r.severity]), r.description
-        )
+        table.add_row(r.code, r.name, Text(r.severity.value, style=SEVERITY_STYLES[r.severity]), r.description)
     console.print(table)
