@@ -60,6 +60,9 @@ class Thresholds:
     # Unstable: weights rewritten by a large fraction each step, or the loss rising.
     unstable_update_ratio: float = 0.1
     unstable_loss_rise: float = 0.2  # end loss above start by this fraction
+    # Thrashing: the median dense layer rewritten by 5% of its size per step (50x a typical
+    # healthy 1e-3) while the loss ends no lower than it began.
+    thrash_update_ratio: float = 0.05
     # Stalled: even the dense layers that move most (90th percentile) move less than this
     # per step, and the loss does not fall.
     stalled_update_ratio: float = 1e-5

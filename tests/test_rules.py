@@ -190,6 +190,16 @@ def test_norm_and_embedding_layers_are_not_judged_by_depth() -> None:
     assert diagnose(rec).verdict is Verdict.HEALTHY
 
 
+def test_thrashing_weights_with_a_flat_loss_is_unstable() -> None:
+    # Momentum SGD at a huge LR on a BatchNorm net: weights rewritten ~10% per step, loss spikes then hovers.
+    losses = [1.7, 2.3, 3.0, 1.9, 1.7, 1.8, 1.75, 1.9, 2.1, 1.7, 2.1, 2.0, 1.8, 1.75, 1.9, 1.75, 1.6, 2.0, 1.85, 1.75]
+    rec = record(mlp(), grad=[0.1] * 4, update_ratio=[0.1] * 4, steps=20, losses=losses)
+    assert diagnose(rec).verdict is Verdict.UNSTABLE
+    # The same weight movement while the loss falls well is a brisk, healthy start.
+    falling = record(mlp(), grad=[0.1] * 4, update_ratio=[0.1] * 4, steps=20, losses=[1.7 * 0.95**i for i in range(20)])
+    assert diagnose(falling).verdict is Verdict.HEALTHY
+
+
 def test_zero_initialised_layer_is_not_exploding() -> None:
     rec = record(mlp(), grad=[0.5, 0.6, 0.7, 0.8], update_ratio=[3e-3, 4e-3, 5e-3, 0.5])
     # The head starts at exactly zero and stays tiny: gradient/weight is huge by design.

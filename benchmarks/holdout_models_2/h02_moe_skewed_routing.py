@@ -40,8 +40,7 @@ class MoEClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.embed(x)
-        gates = self.router(h).softmax(dim=-1)
-        weight, idx = gates.max(dim=-1)
+        weight, idx = self.router(h).softmax(dim=-1).max(dim=-1)
         out = torch.zeros_like(h)
         for e, expert in enumerate(self.experts):
             if (sel := idx == e).any():

@@ -285,8 +285,14 @@ def lr_too_high(facts: Facts, t: Thresholds) -> Finding | None:
     big_moves = facts.median_update_ratio()
     diverging = rise > t.unstable_loss_rise
     oscillating = ups >= len(diffs) / 2 and swing > 1.0 and facts.loss_drop() < 0.5
-    if not (diverging or oscillating) or not big_moves > t.unstable_update_ratio / 10:
+    # Weights rewritten by a large share of their size every step while the loss goes
+    # nowhere: the optimizer is thrashing, whatever the loss curve's exact shape.
+    # Measured from the very first loss: a spike in the first steps must not count as progress.
+    from_first = ratio(facts.losses[0] - end, abs(facts.losses[0])) if facts.losses[0] else 0.0
+    thrashing = big_moves > t.thrash_update_ratio and from_first < t.stalled_loss_drop
+    if not (diverging or oscillating or thrashing) or not big_moves > t.unstable_update_ratio / 10:
         return None
+    shape = "diverging" if diverging else "swinging" if oscillating else "not falling"
     return _finding(
         lr_too_high,
         [],
@@ -298,7 +304,7 @@ def lr_too_high(facts: Facts, t: Thresholds) -> Finding | None:
             "median_update_ratio": _sig(big_moves),
             "lr": list(facts.lr),
         },
-        f"the loss went from {start:.3g} to {end:.3g} ({'diverging' if diverging else 'swinging'}) "
+        f"the loss went from {start:.3g} to {end:.3g} ({shape}) "
         f"while weights moved {big_moves:.2g} of their size per step",
         "lower the learning rate",
     )
