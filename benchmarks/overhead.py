@@ -3,7 +3,10 @@
 For each model, blocks of training steps run without watch, with watch at every
 step, and with every=10, in rotation, so drift of the machine (turbo, other
 load) hits all three alike. The ratio is the median block time with watch over
-the median block time without. Run: python benchmarks/overhead.py [--quick]
+the median block time without. Each watch is created once and entered around
+its blocks, so the ratios are the steady per-step cost; the one-off cost of
+creating a watch (finding layers, allocating the snapshot) is printed apart.
+Run: python benchmarks/overhead.py [--quick]
 """
 
 from __future__ import annotations
@@ -105,9 +108,16 @@ def cases() -> list[Case]:
     ]
 
 
-def run_block(model: nn.Module, opt: torch.optim.Optimizer, batches: list[tuple[torch.Tensor, torch.Tensor]],
-              loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], mode: str) -> float:  # fmt: skip
-    def loop(w: Watch | None = None) -> None:
+def run_block(
+    model: nn.Module,
+    opt: torch.optim.Optimizer,
+    batches: list[tuple[torch.Tensor, torch.Tensor]],
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    watch: Watch | None,
+) -> float:
+    """Seconds per step over one block; `watch` is entered around the block (hooks on, then off)."""
+
+    def loop(w: Watch | None) -> None:
         for x, y in batches:
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(x), y)
@@ -117,28 +127,33 @@ def run_block(model: nn.Module, opt: torch.optim.Optimizer, batches: list[tuple[
             opt.step()
 
     started = time.perf_counter()
-    if mode == "off":
-        loop()
+    if watch is None:
+        loop(None)
     else:
-        with gradscope.watch(model, opt, every=1 if mode == "every=1" else 10) as w:
-            loop(w)
+        with watch:
+            loop(watch)
     return (time.perf_counter() - started) / len(batches)
 
 
-def measure(case: Case, rounds: int, steps: int) -> dict[str, float]:
+def measure(case: Case, rounds: int, steps: int) -> tuple[dict[str, float], float]:
+    """Median seconds per step per mode, and the one-off cost of creating a watch."""
     torch.manual_seed(0)
     model = case.build()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     batches = [case.batch() for _ in range(steps)]
-    modes = ["off", "every=1", "every=10"]
+    started = time.perf_counter()
+    watches: dict[str, Watch | None] = {"off": None, "every=1": gradscope.watch(model, opt, every=1)}
+    setup = time.perf_counter() - started
+    watches["every=10"] = gradscope.watch(model, opt, every=10)
+    modes = list(watches)
     for mode in modes:  # warm-up: allocator, kernels, first-use caches
-        run_block(model, opt, batches, case.loss, mode)
+        run_block(model, opt, batches, case.loss, watches[mode])
     times: dict[str, list[float]] = {m: [] for m in modes}
     for r in range(rounds):
         order = modes[r % 3 :] + modes[: r % 3]
         for mode in order:
-            times[mode].append(run_block(model, opt, batches, case.loss, mode))
-    return {m: statistics.median(v) for m, v in times.items()}
+            times[mode].append(run_block(model, opt, batches, case.loss, watches[mode]))
+    return {m: statistics.median(v) for m, v in times.items()}, setup
 
 
 def main() -> None:
@@ -148,16 +163,19 @@ def main() -> None:
     rounds, steps = (3, 10) if args.quick else (15, 20)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {rounds} rounds x {steps} steps per mode")
-    print(f"{'model':28} {'params':>9} {'off ms':>9} {'every=1':>9} {'ratio':>7} {'every=10':>9} {'ratio':>7}")
+    print(
+        f"{'model':28} {'params':>9} {'off ms':>9} {'every=1':>9} {'ratio':>7} {'every=10':>9} {'ratio':>7}"
+        f" {'setup ms':>9}"
+    )
     worst1, worst10 = 0.0, 0.0
     for case in cases():
-        result = measure(case, rounds, steps)
+        result, setup = measure(case, rounds, steps)
         params = sum(p.numel() for p in case.build().parameters())
         r1, r10 = result["every=1"] / result["off"], result["every=10"] / result["off"]
         worst1, worst10 = max(worst1, r1), max(worst10, r10)
         print(
             f"{case.name:28} {params:>9,} {result['off'] * 1e3:>9.2f} {result['every=1'] * 1e3:>9.2f} "
-            f"{r1:>6.3f}x {result['every=10'] * 1e3:>9.2f} {r10:>6.3f}x"
+            f"{r1:>6.3f}x {result['every=10'] * 1e3:>9.2f} {r10:>6.3f}x {setup * 1e3:>9.1f}"
         )
     print(f"worst every=1: {worst1:.3f}x (target <= 1.10x); worst every=10: {worst10:.3f}x (target <= 1.02x)")
 

@@ -7,7 +7,10 @@ and the real update the optimizer made. Per recorded step it issues a fixed
 number of batched `torch._foreach_*` calls over all parameters, reduces them to
 per-layer figures on the device with `index_add_`, and brings everything to the
 host in a single transfer: one device sync per recorded step, no Python loop
-over parameters issuing tensor ops.
+over parameters issuing tensor ops. Small tensors are reduced by size class
+from one flat buffer (one op per class, not per tensor); for tensors of 64k
+entries and more the zero-gradient share is estimated on a strided sample
+(stats.nonzeros), every other figure is exact.
 
 Memory: the update ||W_after - W_before|| needs the weights before the step.
 `memory="exact"` keeps one flat copy of the trainable parameters (1.0x their
@@ -33,8 +36,8 @@ StepLog = Callable[[int, dict[str, Any]], None]
 
 # Sampling in low-memory mode: a prime stride so the sample does not alias
 # with row lengths, applied only to tensors large enough for a stable estimate.
-STRIDE = 211
-SAMPLE_MIN = 1 << 16
+STRIDE = stats.SAMPLE_STRIDE
+SAMPLE_MIN = stats.LARGE
 
 NORM_TYPES: tuple[type[nn.Module], ...] = (
     nn.modules.batchnorm._NormBase,
@@ -169,22 +172,50 @@ def _following_activations(modules: list[tuple[str, nn.Module]]) -> dict[str, tu
     return found
 
 
+# Tensors below this size are reduced by size class from the flat buffer: one op per
+# class instead of one per tensor, which on CPU costs ~1 us each (1.2 ms for 1200).
+SMALL = 1 << 16
+
+
 @dataclass
 class _Group:
-    """Tracked parameters of one (device, dtype), with their snapshot storage."""
+    """Tracked parameters of one (device, dtype), with their snapshot storage.
+
+    The buffer holds the small tensors first, sorted by size so that tensors of
+    one size sit side by side and a [count, size] view reduces them all in one
+    call; the large tensors follow. Everything per parameter is in this order.
+    """
 
     device: torch.device
     dtype: torch.dtype
-    positions: list[int]  # indices into Layout.tracked
+    positions: list[int]  # indices into Layout.tracked, in buffer order
     params: list[torch.Tensor]  # detached views of the parameters
     sampled: list[torch.Tensor]  # what is snapshotted: the whole tensor or a strided sample of it
     snapshot: list[torch.Tensor]  # views into `buffer`, one per entry of `sampled`
-    scale: torch.Tensor  # sqrt(numel / sampled numel) per tensor, to scale a sampled norm
+    scale: torch.Tensor  # sqrt(numel / sampled numel) per large tensor, to scale a sampled norm
     buffer: torch.Tensor
     exact: bool
+    n_small: int  # the first n_small tensors are small
+    classes: list[tuple[int, int, int]]  # (first tensor, count, size) of equal-shape small tensors
+    views: list[torch.Tensor]  # per class: the buffer as [count, size]
+    stacked: list[torch.Tensor]  # per class: the buffer as [count, *shape], for torch.stack(out=)
+    tracked: list[torch.nn.Parameter]  # the parameters themselves, in buffer order
+    maybe_sparse: bool  # an Embedding with sparse=True could give sparse gradients
+
+    def copy_small(self, tensors: list[torch.Tensor]) -> None:
+        """Copy the small tensors into the buffer: one stack per shape class (2x faster
+        than a foreach copy on CPU, which dispatches per tensor)."""
+        for (first, count, _), out in zip(self.classes, self.stacked, strict=True):
+            torch.stack(tensors[first : first + count], out=out)
 
 
 def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory: str) -> _Group:
+    small = sorted(
+        (p for p in positions if tracked[p].numel() < SMALL),
+        key=lambda p: (tracked[p].numel(), tuple(tracked[p].shape)),
+    )
+    large = [p for p in positions if tracked[p].numel() >= SMALL]
+    positions = small + large
     params = [tracked[i].detach() for i in positions]
     sampled: list[torch.Tensor] = []
     for p in params:
@@ -193,16 +224,30 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
             sampled.append(p.view(-1)[offset::STRIDE])
         else:
             sampled.append(p)
-    sizes = [s.numel() for s in sampled]
+    sizes = [t.numel() for t in sampled]
     first = params[0]
     buffer = torch.empty(sum(sizes), dtype=first.dtype, device=first.device)
     snapshot: list[torch.Tensor] = []
     start = 0
-    for s, size in zip(sampled, sizes, strict=True):
-        snapshot.append(buffer[start : start + size].view(s.shape))
+    classes: list[tuple[int, int, int]] = []
+    offsets: list[int] = []
+    for i, (t, size) in enumerate(zip(sampled, sizes, strict=True)):
+        snapshot.append(buffer[start : start + size].view(t.shape))
+        if i < len(small):
+            if classes and params[i - 1].shape == t.shape and i > 0:
+                a, k, n = classes[-1]
+                classes[-1] = (a, k + 1, n)
+            else:
+                classes.append((i, 1, size))
+                offsets.append(start)
         start += size
+    views = [buffer[o : o + k * n].view(k, n) for o, (_, k, n) in zip(offsets, classes, strict=True)]
+    stacked = [v.view(k, *params[first].shape) for v, (first, k, _) in zip(views, classes, strict=True)]
     scale = torch.tensor(
-        [math.sqrt(p.numel() / max(s.numel(), 1)) for p, s in zip(params, sampled, strict=True)],
+        [
+            math.sqrt(p.numel() / max(t.numel(), 1))
+            for p, t in zip(params[len(small) :], sampled[len(small) :], strict=True)
+        ],
         dtype=torch.float64,
         device=first.device,
     )
@@ -215,7 +260,13 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         snapshot=snapshot,
         scale=scale,
         buffer=buffer,
-        exact=all(s is p for s, p in zip(sampled, params, strict=True)),
+        exact=all(t is p for t, p in zip(sampled, params, strict=True)),
+        n_small=len(small),
+        classes=classes,
+        views=views,
+        stacked=stacked,
+        tracked=[tracked[i] for i in positions],
+        maybe_sparse=False,
     )
 
 
@@ -240,7 +291,9 @@ class Probe:
             raise ValueError('memory must be "exact" or "low"')
         self.layout = discover(self.model, self.optimizer)
         self._handles: list[Any] = []
-        self._pending_loss: list[torch.Tensor] = []
+        self._pending_loss: list[Any] = []
+        self._late_losses: list[tuple[int, Any]] = []
+        self._after_norms: dict[int, tuple[torch.Tensor, list[int]]] = {}
         self._loss_after_step: bool | None = None
         self._step_loss: torch.Tensor | None = None
         self._grads: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -274,6 +327,16 @@ class Probe:
         self._frozen_norms = self._frozen_weight_norms()
         self._order = order
         self._nlayers = len(layout.layers)
+        tracked_layers = set(layout.layer_of)
+        self._all_present = tuple(i in tracked_layers for i in range(self._nlayers))
+        sparse_ids = {
+            id(p)
+            for m in self.model.modules()
+            if isinstance(m, EMBEDDING_TYPES) and getattr(m, "sparse", False)
+            for p in m.parameters(recurse=False)
+        }
+        for g in self._groups:
+            g.maybe_sparse = any(id(p) in sparse_ids for p in g.tracked)
 
     def _frozen_weight_norms(self) -> dict[int, float]:
         frozen = {i for i, layer in enumerate(self.layout.layers) if not layer.trainable}
@@ -307,16 +370,37 @@ class Probe:
     def snapshot_bytes(self) -> int:
         return sum(g.buffer.numel() * g.buffer.element_size() for g in self._groups)
 
+    @property
+    def held_bytes(self) -> int:
+        """Every tensor byte the probe keeps between steps (snapshot, index tensors, caches)."""
+        tensors = [self._layer_index, self._bias_index, self._bias_numel]
+        tensors += [g.scale for g in self._groups]
+        tensors += [norms for norms, _ in self._after_norms.values()]
+        return self.snapshot_bytes + sum(t.numel() * t.element_size() for t in tensors)
+
     # -- the loss ----------------------------------------------------------------
     def add_loss(self, value: Any) -> None:
-        """Hand over a loss; it belongs to the step it was computed for (see Watch.loss)."""
-        tensor = value.detach() if isinstance(value, torch.Tensor) else torch.tensor(float(value))
-        tensor = tensor.reshape(-1)[:1].to(self.device, torch.float64)
-        if self._loss_after_step and self.records and self.records[-1].loss is None and self._last_recorded:
-            last = self.records[-1]
-            self.records[-1] = _with_loss(last, float(tensor))
+        """Hand over a loss; it belongs to the step it was computed for (see Watch.loss).
+
+        Nothing here touches the device: a tensor is kept as it is and joins the
+        step's single transfer, and a loss for a step that is not recorded is dropped.
+        """
+        if self._loss_after_step:
+            # The user hands the loss over after optimizer.step(): it is the last step's.
+            if self._last_recorded and self.records and self.records[-1].loss is None:
+                self._late_losses.append((len(self.records) - 1, value))
             return
-        self._pending_loss.append(tensor)
+        if self._loss_after_step is None or self.steps_seen % self.every == 0:
+            self._pending_loss.append(value)
+
+    def resolve_losses(self) -> None:
+        """Attach losses handed over after their step, in one transfer for all of them."""
+        if not self._late_losses:
+            return
+        values = torch.stack([_loss_tensor(v, self.device) for _, v in self._late_losses]).tolist()
+        for (index, _), loss in zip(self._late_losses, values, strict=True):
+            self.records[index] = _with_loss(self.records[index], loss)
+        self._late_losses.clear()
 
     # -- hooks -------------------------------------------------------------------
     def _pre_step(self, optimizer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -325,12 +409,13 @@ class Probe:
         if not self._recording:
             return None
         self._lr = tuple(float(g["lr"]) for g in optimizer.param_groups)
-        self._weights = self._take_snapshot()
         # args holds the optimizer itself first, then step()'s own arguments.
         closure = kwargs.get("closure", args[1] if len(args) > 1 else None)
         if closure is None:
-            self._grads = self._measure_grads()
+            self._grads = self._measure_grads()  # borrows the snapshot buffer, so it goes first
+            self._weights = self._take_snapshot()
             return None
+        self._weights = self._take_snapshot()
         # Closure optimizers compute the gradient inside step(): measure it after
         # the first evaluation, which is at the weights the step starts from.
         state = {"first": True}
@@ -339,7 +424,8 @@ class Probe:
             loss = closure()
             if state["first"]:
                 state["first"] = False
-                self._grads = self._measure_grads()
+                # The weight snapshot is already in the buffer: reduce gradients tensor by tensor.
+                self._grads = self._measure_grads(use_buffer=False)
                 if isinstance(loss, torch.Tensor):
                     self._step_loss = loss.detach().reshape(-1)[:1].to(self.device, torch.float64)
             return loss
@@ -375,34 +461,63 @@ class Probe:
         self._last_scale = scale
 
     def finish(self) -> None:
-        """Count skips after the last executed step."""
+        """Count skips after the last executed step; attach losses handed over late."""
         self._count_skipped()
+        self.resolve_losses()
 
     # -- measuring ---------------------------------------------------------------
     def _take_snapshot(self) -> torch.Tensor:
         weight_norms = []
         for g in self._groups:
-            weight_norms.append(stats.norms(g.params).to(torch.float64))
-            torch._foreach_copy_(g.snapshot, g.sampled)
+            g.copy_small(g.sampled)
+            if len(g.sampled) > g.n_small:
+                torch._foreach_copy_(g.snapshot[g.n_small :], g.sampled[g.n_small :])
+            small = stats.class_norms(g.views)
+            large = self._large_weight_norms(g) if len(g.params) > g.n_small else small[:0]
+            weight_norms.append(torch.cat([small, large.to(small.device, torch.float64)]))
         return torch.cat(weight_norms)
 
-    def _measure_grads(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def _large_weight_norms(self, g: _Group) -> torch.Tensor:
+        """Norms of the large weights, reused from the last post-step when they have not
+        changed since (same version counters): saves a full read of the weights per step."""
+        cached = self._after_norms.pop(id(g), None)
+        if cached is not None:
+            norms, versions = cached
+            if versions == [p._version for p in g.tracked[g.n_small :]]:
+                return norms
+        return stats.norms(g.params[g.n_small :])
+
+    def _measure_grads(self, use_buffer: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """Gradient norms and non-zero counts per tracked tensor, in buffer order.
+
+        With use_buffer, small gradients are first copied into the (free) snapshot
+        buffer so they reduce by size class; the weight snapshot is taken after.
+        """
         gnorm, nnz = [], []
         present: list[bool] = []
         for g in self._groups:
-            grads = [self.layout.tracked[i].grad for i in g.positions]
-            have = [x is not None for x in grads]
-            present.extend(have)
-            if all(have):
-                dense = [x for x in grads if x is not None]
-                gnorm.append(stats.norms(dense).to(torch.float64))
-                nnz.append(stats.nonzeros(dense).to(torch.float64))
+            grads = [p.grad for p in g.tracked]
+            dense = [x for x in grads if x is not None]
+            complete = len(dense) == len(grads)
+            present.extend([True] * len(grads) if complete else [x is not None for x in grads])
+            if complete and use_buffer and not (g.maybe_sparse and any(x.is_sparse for x in dense)):
+                g.copy_small(dense)
+                views = g.views
+                rest = dense[g.n_small :]
+                n_small, z_small = stats.class_norms(views), stats.class_nonzeros(views)
+                n_large = stats.norms(rest).to(n_small.device, torch.float64) if rest else n_small[:0]
+                z_large = stats.nonzeros(rest).to(n_small.device, torch.float64) if rest else z_small[:0]
+                gnorm.append(torch.cat([n_small, n_large]))
+                nnz.append(torch.cat([z_small, z_large]))
+                continue
+            if complete:
+                gnorm.append(stats.norms(dense).to(self.device, torch.float64))
+                nnz.append(stats.nonzeros(dense).to(self.device, torch.float64))
                 continue
             n = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
             z = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
-            where = [i for i, h in enumerate(have) if h]
+            where = [i for i, x in enumerate(grads) if x is not None]
             if where:
-                dense = [g for g in (grads[i] for i in where) if g is not None]
                 idx = torch.tensor(where, device=self.device)
                 n[idx] = stats.norms(dense).to(self.device, torch.float64)
                 z[idx] = stats.nonzeros(dense).to(self.device, torch.float64)
@@ -415,14 +530,24 @@ class Probe:
         out = []
         for g in self._groups:
             torch._foreach_sub_(g.snapshot, g.sampled)  # snapshot now holds W_before - W_after
-            u = stats.norms(g.snapshot).to(torch.float64)
-            out.append(u if g.exact else u * g.scale)
+            small = stats.class_norms(g.views)
+            if len(g.snapshot) > g.n_small:
+                large = stats.norms(g.snapshot[g.n_small :]).to(small.device, torch.float64)
+                large = large if g.exact else large * g.scale
+                if self.steps_seen % self.every == 0:
+                    # The next step is recorded: its weight norms are these weights' norms, read
+                    # now while sub_ has just brought them in.
+                    rest = g.tracked[g.n_small :]
+                    self._after_norms[id(g)] = (stats.norms(g.params[g.n_small :]), [p._version for p in rest])
+            else:
+                large = small[:0]
+            out.append(torch.cat([small, large]))
         return torch.cat(out)
 
     def _finish(self, index: int) -> StepRecord:
         L = self._nlayers
         if self._grads is None:  # a closure that never ran: nothing to measure
-            self._grads = self._measure_grads()
+            self._grads = self._measure_grads(use_buffer=False)
         gnorm, nnz = self._grads
         wnorm = self._weights if self._weights is not None else torch.zeros_like(gnorm)
         unorm = self._update_norms()
@@ -448,7 +573,8 @@ class Probe:
             w_l[i] = norm
         bad_g = [0] * L
         bad_w = [0] * L
-        if not all(math.isfinite(v) for v in (*g_l, *w_l, *u_l, total_norm)):
+        # One sum instead of a check per figure: NaN and Inf survive addition.
+        if not math.isfinite(sum(g_l) + sum(w_l) + sum(u_l) + total_norm):
             g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l)
         self._grads = None
         self._weights = None
@@ -474,13 +600,16 @@ class Probe:
             self._pending_loss.clear()
             return value
         if self._pending_loss:
-            value = torch.cat(self._pending_loss).mean().reshape(1)
+            # Several losses for one step: gradient accumulation; the step's loss is their mean.
+            value = torch.stack([_loss_tensor(v, self.device) for v in self._pending_loss]).mean().reshape(1)
             self._pending_loss.clear()
             return value
         self._no_loss = True
         return torch.full((1,), math.nan, dtype=torch.float64, device=self.device)
 
     def _layer_has_grad(self) -> tuple[bool, ...]:
+        if all(self._present):
+            return self._all_present
         has = [False] * self._nlayers
         for pos, present in zip(self._order, self._present, strict=True):
             if present:
@@ -514,7 +643,7 @@ class Probe:
             # The snapshot still holds W_before - W_after: redo its norms without fp32 overflow.
             update_sq = [0.0] * L
             for g in self._groups:
-                scales = g.scale.tolist()
+                scales = [1.0] * g.n_small + g.scale.tolist()  # only large tensors are ever sampled
                 for pos, diff, scale in zip(g.positions, g.snapshot, scales, strict=True):
                     update_sq[layout.layer_of[pos]] += (stats.exact_norm(diff) * (1.0 if g.exact else scale)) ** 2
             u_new = [u if not math.isinf(u) else math.sqrt(v) for u, v in zip(u_l, update_sq, strict=True)]
@@ -528,6 +657,12 @@ class Probe:
             "total_grad_norm": record.total_grad_norm,
             "layers": {layer.name: record.layer(i) for i, layer in enumerate(self.layout.layers)},
         }
+
+
+def _loss_tensor(value: Any, device: torch.device) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.detach().reshape(-1)[0].to(device, torch.float64)
+    return torch.tensor(float(value), dtype=torch.float64, device=device)
 
 
 def _with_loss(record: StepRecord, loss: float) -> StepRecord:

@@ -29,13 +29,16 @@ def norms(tensors: Sequence[torch.Tensor], order: int = 2) -> torch.Tensor:
     return torch.stack(torch._foreach_norm(list(tensors), order))
 
 
-# Above this many entries, torch.count_nonzero (vectorised) beats the ord-0 foreach norm,
-# which on CPU walks entries one by one: measured 0.7 ms against 9-16 ms on 5M entries.
+# Above this many entries a tensor's non-zero share is estimated on a fixed strided
+# sample (every SAMPLE_STRIDE-th entry, at least 310 of them: standard error under 3%
+# absolute, under 1% from 1M entries). Counting every entry is a full extra read of
+# the gradient; on a 5M-parameter MLP that alone was 1.7% of the step.
 LARGE = 1 << 16
+SAMPLE_STRIDE = 211
 
 
 def nonzeros(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Count of non-zero entries per tensor, as one float tensor."""
+    """Count (or, for tensors of LARGE entries and more, an estimate) of non-zero entries per tensor."""
     if not tensors:
         return torch.zeros(0)
     if any(t.is_sparse for t in tensors):
@@ -50,10 +53,31 @@ def nonzeros(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
         counted = torch._foreach_norm([tensors[i] for i in small], 0, dtype=kind)
         out[torch.tensor(small, device=out.device)] = torch.stack(counted).to(torch.float64)
     large = [i for i, t in enumerate(tensors) if t.numel() >= LARGE]
-    out[torch.tensor(large, device=out.device)] = torch.stack(
-        [torch.count_nonzero(tensors[i]).to(torch.float64) for i in large]
-    )
+    out[torch.tensor(large, device=out.device)] = torch.stack([_sampled_nonzeros(tensors[i]) for i in large])
     return out
+
+
+def _sampled_nonzeros(t: torch.Tensor) -> torch.Tensor:
+    if not t.is_contiguous():
+        return torch.count_nonzero(t).to(torch.float64)
+    sample = t.view(-1)[SAMPLE_STRIDE // 2 :: SAMPLE_STRIDE]
+    return torch.count_nonzero(sample).to(torch.float64) * (t.numel() / sample.numel())
+
+
+def class_norms(views: Sequence[torch.Tensor]) -> torch.Tensor:
+    """L2 norm of each row of each [count, size] view, concatenated, in float64."""
+    if not views:
+        return torch.zeros(0, dtype=torch.float64)
+    kind = torch.float32 if views[0].dtype in LOW_PRECISION else None
+    rows = [torch.linalg.vector_norm(v, 2, dim=1, dtype=kind) for v in views]
+    return torch.cat(rows).to(torch.float64)
+
+
+def class_nonzeros(views: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Non-zero count of each row of each [count, size] view, concatenated, in float64."""
+    if not views:
+        return torch.zeros(0, dtype=torch.float64)
+    return torch.cat([torch.count_nonzero(v, dim=1) for v in views]).to(torch.float64)
 
 
 def _norm_one(t: torch.Tensor, order: int) -> torch.Tensor:

@@ -88,6 +88,7 @@ class Watch:
 
     def record(self) -> RunRecord:
         probe = self.probe
+        probe.resolve_losses()
         records = probe.records
         first = next((p for p in probe.layout.tracked), None)
         if any(r.loss is not None for r in records):

@@ -343,3 +343,21 @@ def test_nan_gradient_is_a_finding_not_a_crash() -> None:
     report = w.report()
     assert report.verdict is Verdict.NONFINITE
     assert report.record.steps[1].nonfinite_grad[0] > 0
+
+
+def test_weights_changed_between_steps_are_measured_afresh() -> None:
+    """WGAN-style weight clipping after each step: the next step's weight norm must see it."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(300, 300), nn.ReLU(), nn.Linear(300, 3))  # 90k: a "large" tensor
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    expected = []
+    with gradscope.watch(model, opt) as w:
+        for _, y in batches(4):
+            opt.zero_grad()
+            F.cross_entropy(model(torch.randn(16, 300)), y).backward()
+            first = model[0]
+            expected.append(torch.cat([first.weight.flatten(), first.bias]).norm().item())
+            opt.step()
+            with torch.no_grad():
+                first.weight.clamp_(-0.01, 0.01)
+    assert [r.weight_norm[0] for r in w.probe.records] == pytest.approx(expected, rel=1e-5)
