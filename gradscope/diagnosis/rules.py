@@ -321,6 +321,10 @@ def lr_too_high(facts: Facts, t: Thresholds) -> Finding | None:
 def lr_too_low(facts: Facts, t: Thresholds) -> Finding | None:
     if len(facts.losses) < 4 or not facts.loss_finite:
         return None
+    # Weights that barely move because the gradient vanishes on its way back are the
+    # vanishing rule's finding; a larger learning rate is not the cure for them.
+    if vanishing.check(facts, t) is not None:
+        return None
     # Even the layers that move most barely move: a vanishing net's early layers don't count.
     moves = facts.top_update_ratio()
     drop = facts.loss_drop()
