@@ -200,6 +200,15 @@ def test_thrashing_weights_with_a_flat_loss_is_unstable() -> None:
     assert diagnose(falling).verdict is Verdict.HEALTHY
 
 
+def test_still_weights_explained_by_vanishing_are_not_a_learning_rate_problem() -> None:
+    # Every layer but the head barely moves because the gradient fades: vanishing, not stalled.
+    grads = [1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.5]
+    rec = record(mlp(11, "Sigmoid"), grad=grads, update_ratio=[g * 1e-3 for g in grads], losses=[1.386] * 10)
+    d = diagnose(rec)
+    assert d.verdict is Verdict.VANISHING
+    assert "GS302" not in {f.code for f in d.findings}
+
+
 def test_zero_initialised_layer_is_not_exploding() -> None:
     rec = record(mlp(), grad=[0.5, 0.6, 0.7, 0.8], update_ratio=[3e-3, 4e-3, 5e-3, 0.5])
     # The head starts at exactly zero and stays tiny: gradient/weight is huge by design.
