@@ -119,6 +119,13 @@ def lr_scales(direction: str, measured_ratio: float) -> list[float]:
     return sorted(scales)
 
 
+def _brief(rec: Recommendation) -> str:
+    numbers = rec.numbers
+    if "replace" in numbers:
+        return f"{numbers['replace']} -> {numbers['with']}"
+    return str(numbers.get("scheme", ""))
+
+
 def ran_away(losses: tuple[float, ...]) -> bool:
     """The loss grew (at least doubled) before it turned NaN/Inf."""
     finite: list[float] = []
@@ -397,7 +404,16 @@ class Recommender:
                 if rec and rec.verified and rec.verified.improved:
                     recs.append(rec)
         for finding in self.diagnosis.findings:
-            recs.extend(self.architecture(finding))
+            for rec in self.architecture(finding):
+                if rec.verified is not None and not rec.verified.improved:
+                    # Replayed and no better: say so, but do not recommend it.
+                    v = rec.verified
+                    self.notes.append(
+                        f"tried {rec.action} {_brief(rec)} for {rec.why}: loss {v.loss_before:.3g} -> "
+                        f"{v.loss_after:.3g} in {facts.steps} steps, no better; not recommended"
+                    )
+                    continue
+                recs.append(rec)
         return recs
 
 
