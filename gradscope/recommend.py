@@ -273,6 +273,10 @@ class Recommender:
             verified=self.verified(chosen),
         )
 
+    def replayed(self, what: str) -> str:
+        """The sentence saying how a change was checked, only when it really was."""
+        return f". Replayed with {what}" if self.session is not None else ""
+
     def check(self, change: Change, label: str) -> Verified | None:
         """Replay an architectural change (not a number) when a session is at hand."""
         if self.session is None:
@@ -300,9 +304,11 @@ class Recommender:
                         numbers={"layers": list(swapped), "replace": kinds[0], "with": "ReLU"},
                         why=finding.code,
                         how=f"{'/'.join(kinds)} passes at most {'0.25' if 'Sigmoid' in kinds else '1'} of the "
-                        "gradient per layer and less when saturated; ReLU passes 1 for active units. "
-                        "Replayed with these activations swapped to ReLU and the layers before them "
-                        "re-initialised with kaiming_normal_",
+                        "gradient per layer and less when saturated; ReLU passes 1 for active units"
+                        + self.replayed(
+                            "these activations swapped to ReLU and the layers before them "
+                            "re-initialised with kaiming_normal_"
+                        ),
                         code=f"nn.ReLU()  # instead of nn.{kinds[0]}() after {saturating[0].name}",
                         verified=self.check(
                             Change(swap=swapped, reinit=tuple(f.name for f in saturating)), "activation=ReLU"
@@ -348,7 +354,8 @@ class Recommender:
                             else "units die when their pre-activation is negative for every input, as a negative "
                             "bias or an oversized weight makes it; "
                         )
-                        + "kaiming init keeps each layer's gain near 1. Replayed with these layers re-initialised",
+                        + "kaiming init keeps each layer's gain near 1"
+                        + self.replayed("these layers re-initialised"),
                         code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
                         verified=self.check(Change(reinit=dense), "init=kaiming"),
                     )
@@ -365,8 +372,8 @@ class Recommender:
                             "with": "LeakyReLU",
                         },
                         why=finding.code,
-                        how="a LeakyReLU unit passes a small gradient when inactive, so it can recover. "
-                        "Replayed with these activations swapped",
+                        how="a LeakyReLU unit passes a small gradient when inactive, so it can recover"
+                        + self.replayed("these activations swapped"),
                         code="nn.LeakyReLU(0.01)  # instead of nn.ReLU()",
                         verified=self.check(
                             Change(swap=tuple(str(f.info.activation_name) for f in relu), swap_to="LeakyReLU"),

@@ -202,6 +202,12 @@ class Report:
     notes: tuple[str, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        """The terminal report as plain text, so `print(w.report())` reads like `gradscope diagnose`."""
+        from gradscope.render.terminal import render_text
+
+        return render_text(self)
+
     def worst_severity(self) -> Severity | None:
         if not self.findings:
             return None
