@@ -6,6 +6,7 @@ the commands that need them, so `gradscope --help` is instant.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -49,6 +50,18 @@ def root(
     """Gradient-health diagnostics for PyTorch."""
 
 
+def _absolute(path: Path | None) -> Path | None:
+    return None if path is None else path.expanduser().absolute()
+
+
+def _not_an_input(outputs: list[Path | None], inputs: list[Path]) -> None:
+    """Refuse to write a report over the script or the report it was given."""
+    for out in outputs:
+        for given in inputs:
+            if out is not None and given.exists() and out.resolve() == given.resolve():
+                raise UsageError(f"{out} is also the input; write the output to another path")
+
+
 def _outputs(report: object, json_path: Path | None, csv_path: Path | None, plots: Path | None) -> None:
     from gradscope.render import write_outputs
 
@@ -84,6 +97,11 @@ def diagnose(
     try:
         if steps < 1:
             raise UsageError(f"--steps must be at least 1 (got {steps})")
+        if not 0 <= seed < 2**63:
+            raise UsageError(f"--seed must be between 0 and 2**63-1 (got {seed})")
+        # Absolute before the script runs: a script that calls os.chdir must not move the outputs.
+        json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
+        _not_an_input([json_path, csv_path, plots], [script])
         config = RunConfig(script=script, steps=steps, seed=seed, device=device, verify=verify, debug=debug)
         with progress_bar(enabled=not quiet) as progress:
             report = run_diagnosis(config, progress=progress)
@@ -110,6 +128,7 @@ def render(
     from gradscope.render.terminal import print_report
 
     try:
+        _not_an_input([csv_path, plots], [run])
         report = records.load(run)
         print_report(report, quiet=quiet)
         _outputs(report, None, csv_path, plots)
@@ -133,6 +152,7 @@ def list_rules(
 
 
 def main() -> None:
+    code = 0
     try:
         app()
     except GradscopeError as err:  # re-raised by --debug: show the traceback, keep the exit code
@@ -140,4 +160,10 @@ def main() -> None:
 
         traceback.print_exc()
         print(f"gradscope: error: {err}", file=sys.stderr)
-        sys.exit(err.exit_code)
+        code = err.exit_code
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    # A user script may leave non-daemon threads running; they must not keep a CI job alive.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

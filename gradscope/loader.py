@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import traceback
 import types
@@ -59,9 +60,21 @@ def where(exc: BaseException, script: Path) -> str:
     return found
 
 
+# What a user's code can raise that must end in a one-line error, not in gradscope's exit:
+# sys.exit() inside model(), data() or forward would otherwise end the run with the
+# script's own exit code (0 included, so a CI check would pass in silence).
+USER_ERRORS: tuple[type[BaseException], ...] = (Exception, SystemExit, GeneratorExit)
+
+
 def describe(exc: BaseException) -> str:
     """`Type: first line of the message`, short enough for one line."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, SystemExit):
+        return f"sys.exit({exc.code!r})"
+    try:
+        raw = str(exc).strip()
+    except Exception:  # an exception whose __str__ itself fails
+        raw = ""
+    text = raw.splitlines()[0] if raw else ""
     if len(text) > 200:
         text = text[:197] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -122,7 +135,7 @@ def _build_model(module: types.ModuleType, path: Path) -> nn.Module:
     if not isinstance(value, nn.Module) and callable(value):
         try:
             value = value()
-        except Exception as exc:
+        except USER_ERRORS as exc:
             raise ScriptError(f"calling `model()` raised {describe(exc)}{where(exc, path)}") from exc
     if not isinstance(value, nn.Module):
         raise ScriptError(
@@ -154,7 +167,7 @@ def _collect_batches(module: types.ModuleType, path: Path, steps: int) -> tuple[
             return raw
         try:
             return raw()
-        except Exception as exc:
+        except USER_ERRORS as exc:
             raise ScriptError(f"calling `data()` raised {describe(exc)}{where(exc, path)}") from exc
 
     batches: list[Any] = []
@@ -170,7 +183,7 @@ def _collect_batches(module: types.ModuleType, path: Path, steps: int) -> tuple[
                     break
         except ScriptError:
             raise
-        except Exception as exc:
+        except USER_ERRORS as exc:
             raise ScriptError(f"iterating `data` raised {describe(exc)}{where(exc, path)}; fix the data") from exc
         if got == 0:
             if batches:
@@ -181,6 +194,9 @@ def _collect_batches(module: types.ModuleType, path: Path, steps: int) -> tuple[
         if iterator is source:
             break  # a generator or iterator cannot start again: cycle what it gave
         source = fresh()
+    for number, batch in enumerate(batches[:steps]):
+        if _batch_size(batch) == 0:
+            raise ScriptError(f"batch {number} of `data` has 0 samples; drop empty batches (e.g. drop_last=True)")
     # Fewer distinct batches than steps: cycle them, as a second epoch would.
     return tuple(batches[i % len(batches)] for i in range(steps))
 
@@ -225,6 +241,20 @@ def _default_loss(output: Any, target: Any) -> tuple[Any, str]:
             "for the default mean-squared error; reshape the target or define `loss(output, target)`"
         )
     return functional.mse_loss(output, target.to(output.dtype)), "mse"
+
+
+def _batch_size(value: Any) -> int | None:
+    """Leading size of the first tensor in a batch, or None if it holds none."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return int(value.shape[0]) if value.dim() > 0 else None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple | list) else ()
+    for item in items:
+        size = _batch_size(item)
+        if size is not None:
+            return size
+    return None
 
 
 def call_model(model: nn.Module, inputs: Any) -> Any:
@@ -307,7 +337,7 @@ def _optimizer_factory(module: types.ModuleType, path: Path) -> tuple[OptimizerF
     def build(params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
         try:
             made = given(params)
-        except Exception as exc:
+        except USER_ERRORS as exc:
             raise ScriptError(f"calling `optimizer(params)` raised {describe(exc)}{where(exc, path)}") from exc
         if not isinstance(made, torch.optim.Optimizer):
             raise ScriptError(f"`optimizer(params)` returned a {type(made).__name__}, not a torch.optim.Optimizer")
@@ -382,12 +412,15 @@ def isolated() -> Iterator[None]:
     script with a same-named helper gets its own.
     """
     saved_path = list(sys.path)
+    saved_cwd = Path.cwd()
     try:
         with no_bytecode():
             yield
     finally:
         unload()
         sys.path[:] = saved_path
+        if Path.cwd() != saved_cwd:  # the script moved the working directory: move it back
+            os.chdir(saved_cwd)
 
 
 def unload() -> None:

@@ -427,6 +427,8 @@ class Probe:
     # -- hooks -------------------------------------------------------------------
     def _pre_step(self, optimizer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         self._count_skipped()
+        if not self._groups:  # a model with no trainable parameter: nothing to measure
+            return None
         self._recording = self.steps_seen % self.every == 0
         if not self._recording:
             return None
@@ -457,6 +459,9 @@ class Probe:
         return (args[0], observed, *args[2:]), kwargs
 
     def _post_step(self, optimizer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        if not self._groups:
+            self.steps_seen += 1
+            return
         index = self.steps_seen
         self.steps_seen += 1
         if not self._recording:
@@ -614,7 +619,9 @@ class Probe:
         total_norm, loss_value = flat[5 * L], flat[5 * L + 1]
         numel = self.layout.numel
         zero_frac = [1.0 - n / m if m else 0.0 for n, m in zip(nnz_l, numel, strict=True)]
-        dead = [1.0 - b if has else z for b, has, z in zip(live_b, self._has_bias, zero_frac, strict=True)]
+        # A unit is dead when its bias gradient is exactly zero for the whole batch; without a
+        # bias the weight's zero share mixes dead units with inputs that were zero, so no figure.
+        dead = [1.0 - b if has else 0.0 for b, has in zip(live_b, self._has_bias, strict=True)]
         has_grad = self._layer_has_grad()
         for i, norm in self._frozen_norms.items():
             w_l[i] = norm

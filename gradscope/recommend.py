@@ -42,6 +42,8 @@ IMPROVEMENT = 0.02
 # A change must beat the next-more-conservative candidate by this much to be preferred.
 PREFER_MARGIN = 0.05
 TARGET_UPDATE_RATIO = 1e-3
+# Below this median ||g||/||W|| a flat loss with still weights may be convergence, not a starved LR.
+CONVERGED_REL_GRAD = 1e-3
 SATURATING = frozenset({"Sigmoid", "Tanh", "Hardsigmoid", "Softsign", "LogSigmoid", "Hardtanh"})
 RELU_FAMILY = frozenset({"ReLU", "ReLU6"})
 INIT_KINDS = frozenset({"Linear", "Conv1d", "Conv2d", "Conv3d", "Bilinear"})
@@ -273,6 +275,11 @@ class Recommender:
             verified=self.verified(chosen),
         )
 
+    def small_gradients(self) -> bool:
+        """Gradients small for their weights (median dense layer under 1e-3), as at convergence."""
+        values = [f.rel_grad for f in self.diagnosis.facts.dense() if math.isfinite(f.rel_grad)]
+        return bool(values) and statistics.median(values) < CONVERGED_REL_GRAD
+
     def replayed(self, what: str) -> str:
         """The sentence saying how a change was checked, only when it really was."""
         return f". Replayed with {what}" if self.session is not None else ""
@@ -402,7 +409,8 @@ class Recommender:
             rec = self.learning_rate("up", "GS302")
             if rec:
                 recs.append(rec)
-            elif self.session is not None:
+            elif self.session is not None and self.small_gradients():
+                # Flat loss, still weights and small gradients: likely converged, not starved.
                 self.withdrawn.add("GS302")
         if "GS104" in codes and facts.has_loss and ran_away(facts.losses):
             # NaN after the loss ran away is an LR/explosion problem worth a number;
@@ -413,13 +421,13 @@ class Recommender:
         for finding in self.diagnosis.findings:
             for rec in self.architecture(finding):
                 if rec.verified is not None and not rec.verified.improved:
-                    # Replayed and no better: say so, but do not recommend it.
+                    # A change to the model is the textbook cure here, but it often needs more
+                    # steps than the probe's to show: keep it, with the replay's honest result.
                     v = rec.verified
                     self.notes.append(
-                        f"tried {rec.action} {_brief(rec)} for {rec.why}: loss {v.loss_before:.3g} -> "
-                        f"{v.loss_after:.3g} in {facts.steps} steps, no better; not recommended"
+                        f"{rec.action} {_brief(rec)} did not lower the loss within {facts.steps} replayed steps "
+                        f"({v.loss_before:.3g} -> {v.loss_after:.3g}); such changes often need longer to pay off"
                     )
-                    continue
                 recs.append(rec)
         return recs
 

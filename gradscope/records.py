@@ -224,6 +224,10 @@ def write_atomic(path: Path, text: str | bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates 0600; a report is an ordinary file, readable as the umask allows.
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(tmp).chmod(0o666 & ~umask)
         Path(tmp).replace(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -283,8 +287,13 @@ def from_dict(data: Any, source: str = "report") -> Report:
                 )
             )
         r = data["run"]
+        script = r.get("script")
+        if script is not None and not isinstance(script, str):
+            raise TypeError("run.script is not a string")
+        if not isinstance(data.get("notes", []), list):
+            raise TypeError("notes is not a list")
         run = RunInfo(
-            script=r.get("script"),
+            script=script,
             steps=int(r["steps"]),
             seed=r.get("seed"),
             device=str(r["device"]),
@@ -347,7 +356,7 @@ def from_dict(data: Any, source: str = "report") -> Report:
             notes=tuple(str(n) for n in data.get("notes", [])),
             extra=dict(data.get("extra", {})),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
         raise UsageError(f"{source} is not a valid gradscope report ({type(exc).__name__}: {exc})") from exc
 
 
@@ -356,7 +365,7 @@ def load(path: Path) -> Report:
     if not path.is_file():
         raise UsageError(f"{path}: no such file; pass a report written by `gradscope diagnose --json`")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise UsageError(f"{path} is not a gradscope report (not JSON); pass a --json output") from exc
     return from_dict(data, str(path))

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from gradscope.errors import ScriptError, UsageError
-from gradscope.loader import CLOSURE_OPTIMIZERS, Problem, describe, to_device, where
+from gradscope.loader import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, describe, to_device, where
 from gradscope.probe import Probe
 from gradscope.types import StepRecord
 
@@ -117,7 +117,7 @@ class Session:
         model = problem.model
         try:
             model.to(device)
-        except Exception as exc:
+        except USER_ERRORS as exc:
             raise ScriptError(f"moving the model to {device} raised {describe(exc)}") from exc
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
         initial = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -128,7 +128,14 @@ class Session:
         model.load_state_dict(self.initial)
         model.train()
         seed_everything(self.seed)
-        return self.problem.make_optimizer(model.parameters())
+        optimizer = self.problem.make_optimizer(model.parameters())
+        held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        if not any(id(p) in held for p in model.parameters() if p.requires_grad):
+            raise ScriptError(
+                "the optimizer holds none of the model's trainable parameters, so nothing would train; "
+                "build it from the `params` it is given (model.parameters())"
+            )
+        return optimizer
 
     def batch(self, step: int) -> Any:
         return to_device(self.problem.batches[step], self.device, self.dtype)
@@ -140,7 +147,7 @@ class Session:
             value = problem.loss_of(problem.model, batch)
         except ScriptError:
             raise
-        except Exception as exc:
+        except USER_ERRORS as exc:
             hint = (
                 "check the model's layer sizes against the data's shape"
                 if any(h in str(exc).lower() for h in SHAPE_HINTS)
@@ -164,7 +171,7 @@ class Session:
     def backward(self, value: torch.Tensor) -> None:
         try:
             torch.autograd.backward(value)
-        except Exception as exc:
+        except USER_ERRORS as exc:
             raise ScriptError(f"backward raised {describe(exc)}{where(exc, self.problem.script)}") from exc
 
     def run(
@@ -201,7 +208,7 @@ class Session:
                     first: list[torch.Tensor] = []
 
                     def closure(batch: Any = batch, first: list[torch.Tensor] = first) -> torch.Tensor:
-                        model.zero_grad(set_to_none=True)
+                        self._zero(model, optimizer)
                         value = self.loss(batch)
                         self.backward(value)
                         if clip is not None:
@@ -215,10 +222,7 @@ class Session:
                     if progress is not None:
                         progress(step + 1)
                     continue
-                # The model's zero_grad, not only the optimizer's: a parameter the optimizer
-                # does not hold would otherwise add up its gradient across steps.
-                model.zero_grad(set_to_none=True)
-                optimizer.zero_grad(set_to_none=True)
+                self._zero(model, optimizer)
                 value = self.loss(batch)
                 self.backward(value)
                 if watcher is not None:
@@ -239,6 +243,15 @@ class Session:
         host = torch.stack([v.reshape(()).to(torch.float64).cpu() for v in losses]).tolist() if losses else []
         return (watcher.records if watcher is not None else []), host, watcher, wall
 
+    def _zero(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
+        # The model's zero_grad, not only the optimizer's: a parameter the optimizer
+        # does not hold would otherwise add up its gradient across steps.
+        try:
+            model.zero_grad(set_to_none=True)
+            optimizer.zero_grad(set_to_none=True)
+        except USER_ERRORS as exc:
+            raise ScriptError(f"zero_grad() raised {describe(exc)}{where(exc, self.problem.script)}") from exc
+
     def _step(self, optimizer: torch.optim.Optimizer, closure: Any) -> None:
         try:
             if closure is None:
@@ -247,5 +260,5 @@ class Session:
                 optimizer.step(closure)
         except ScriptError:
             raise
-        except Exception as exc:
+        except USER_ERRORS as exc:
             raise ScriptError(f"optimizer.step() raised {describe(exc)}{where(exc, self.problem.script)}") from exc

@@ -18,6 +18,7 @@ module's train/eval mode is put back as it was on entry.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,7 +28,7 @@ from torch import nn
 
 from gradscope import __version__
 from gradscope.probe import Probe, StepLog
-from gradscope.types import Report, RunInfo, RunRecord
+from gradscope.types import LayerInfo, Report, RunInfo, RunRecord
 
 
 class Watch:
@@ -113,7 +114,19 @@ class Watch:
             every=probe.every,
             memory=probe.memory,
         )
-        return RunRecord(run=run, layers=probe.layout.layers, steps=tuple(records))
+        return RunRecord(run=run, layers=self._layers_now(), steps=tuple(records))
+
+    def _layers_now(self) -> tuple[LayerInfo, ...]:
+        """Layers as the optimizer holds them now: a group added with add_param_group during
+        the loop makes its layers optimised, not "never moving"."""
+        held = {id(p) for group in self.optimizer.param_groups for p in group["params"]}
+        params = dict(self.model.named_parameters(remove_duplicate=False))
+        out = []
+        for layer in self.probe.layout.layers:
+            trainable = [params[n] for n in layer.param_names if n in params and params[n].requires_grad]
+            optimized = all(id(p) in held for p in trainable)
+            out.append(layer if optimized == layer.optimized else replace(layer, optimized=optimized))
+        return tuple(out)
 
     def report(self) -> Report:
         """The same Report as `gradscope diagnose`, without verification (there is no script to replay)."""
@@ -124,6 +137,8 @@ class Watch:
         diagnosis = diagnose(record)
         recs, findings, verdict, statuses, notes = recommend(record, diagnosis, None, replay=False)
         extra_notes: list[str] = []
+        if not record.steps:
+            extra_notes.append("no optimizer step was recorded inside the watch, so nothing was judged")
         if record.run.skipped_steps:
             extra_notes.append(
                 f"GradScaler skipped {record.run.skipped_steps} step(s) on inf/NaN gradients; "

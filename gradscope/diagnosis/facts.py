@@ -88,7 +88,11 @@ class Facts:
 
     def top_update_ratio(self) -> float:
         """How far the layers that learn most move: the 90th percentile of dense layers."""
-        pool = [f for f in self.dense() if not f.zero_init] or [f for f in self.layers if f.measurable]
+        pool = [f for f in self.dense() if not f.zero_init]
+        # Without the output head when there are hidden layers: a small-initialised head moves
+        # a large share of its tiny norm and would set the bar for every other layer.
+        pool = pool[:-1] if len(pool) >= 3 else pool
+        pool = pool or [f for f in self.layers if f.measurable]
         values = sorted(f.update_ratio for f in pool if math.isfinite(f.update_ratio))
         if not values:
             return math.nan

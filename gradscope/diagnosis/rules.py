@@ -131,7 +131,11 @@ def vanishing(facts: Facts, t: Thresholds) -> Finding | None:
     flagged: list[LayerFacts] = []
     strongest_after: dict[str, float] = {}
     for i, layer in enumerate(dense[:-1]):
-        best = max(f.rel_grad for f in dense[i + 1 :])
+        later = dense[i + 1 :]
+        # The output head is often initialised small on purpose (gain 0.01 in PPO actors),
+        # which makes its gradient/weight ratio huge: compare with the hidden layers when any.
+        later = later[:-1] if len(later) >= 2 else later
+        best = max(f.rel_grad for f in later)
         depth_gap = ratio(layer.rel_grad, best)
         update_gap = ratio(layer.update_ratio, top_update)
         # The gradient fades with depth, and either the optimizer did not make up for it
