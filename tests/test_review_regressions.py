@@ -74,7 +74,10 @@ def test_zero_grad_that_raises_is_a_script_error(tmp_path: Path) -> None:
 
 
 def test_optimizer_holding_none_of_the_model_is_a_script_error(tmp_path: Path) -> None:
-    body = "model = nn.Linear(8, 3); data = [(X, Y)]\ndef optimizer(p):\n    return torch.optim.SGD([nn.Parameter(torch.zeros(3))], lr=0.1)\n"
+    body = (
+        "model = nn.Linear(8, 3); data = [(X, Y)]\n"
+        "def optimizer(p):\n    return torch.optim.SGD([nn.Parameter(torch.zeros(3))], lr=0.1)\n"
+    )
     code, out = cli("diagnose", str(script(tmp_path, body)), "--steps", "3", "--no-verify")
     assert code == 3
     assert "holds none" in one_error_line(out)
@@ -201,7 +204,10 @@ def test_a_watch_that_saw_no_step_says_so() -> None:
 
 
 def test_a_thread_left_running_by_the_script_does_not_hang_the_cli(tmp_path: Path) -> None:
-    body = "import threading, time\nthreading.Thread(target=time.sleep, args=(600,)).start()\nmodel = nn.Linear(8, 3); data = [(X, Y)]\n"
+    body = (
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(600,)).start()\n"
+        "model = nn.Linear(8, 3); data = [(X, Y)]\n"
+    )
     path = script(tmp_path, body)
     done = subprocess.run(
         [sys.executable, "-m", "gradscope", "diagnose", str(path), "--steps", "2", "--no-verify", "-q"],
