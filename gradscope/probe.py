@@ -213,7 +213,7 @@ class _Group:
     maybe_sparse: bool  # an Embedding with sparse=True could give sparse gradients
     chunks: list[tuple[torch.Tensor, torch.Tensor]]  # (snapshot, sampled) pieces of the large tensors
     chunk_owner: torch.Tensor  # which large tensor each chunk belongs to
-    norm_dtype: torch.dtype | None  # fp16/bf16 are reduced in fp32
+    norm_dtype: torch.dtype | None  # fp16/bf16 pieces are reduced in fp32
 
     def copy_small(self, tensors: list[torch.Tensor]) -> None:
         """Copy the small tensors into the buffer: one stack per shape class (2x faster
@@ -288,6 +288,8 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         maybe_sparse=False,
         chunks=chunks,
         chunk_owner=torch.tensor(owners, dtype=torch.long, device=first.device),
+        # fp16/bf16 pieces reduce in fp32. (A float64 reduction of fp32 pieces was 4x slower
+        # here; an fp32 update norm overflows only past ~1e19, where the weights are lost anyway.)
         norm_dtype=torch.float32 if first.dtype in stats.LOW_PRECISION else None,
     )
 
@@ -497,21 +499,23 @@ class Probe:
         weight_norms = []
         for g in self._groups:
             g.copy_small(g.sampled)
-            if len(g.sampled) > g.n_small:
-                torch._foreach_copy_(g.snapshot[g.n_small :], g.sampled[g.n_small :])
             small = stats.class_norms(g.views)
-            large = self._large_weight_norms(g) if len(g.params) > g.n_small else small[:0]
-            weight_norms.append(torch.cat([small, large.to(small.device, torch.float64)]))
+            has_large = len(g.params) > g.n_small
+            large = self._large_snapshot(g).to(small.device, torch.float64) if has_large else small[:0]
+            weight_norms.append(torch.cat([small, large]))
         return torch.cat(weight_norms)
 
-    def _large_weight_norms(self, g: _Group) -> torch.Tensor:
-        """Norms of the large weights, reused from the last post-step when they have not
-        changed since (same version counters): saves a full read of the weights per step."""
+    def _large_snapshot(self, g: _Group) -> torch.Tensor:
+        """Snapshot the large weights and return their norms.
+
+        When the last post-step already copied these weights into the buffer and took
+        their norms (while they were in cache) and nothing has written to them since
+        (same version counters), both are reused: no cold pass over the weights here.
+        """
         cached = self._after_norms.pop(id(g), None)
-        if cached is not None:
-            norms, versions = cached
-            if versions == [p._version for p in g.tracked[g.n_small :]]:
-                return norms
+        if cached is not None and cached[1] == [p._version for p in g.tracked[g.n_small :]]:
+            return cached[0]
+        torch._foreach_copy_(g.snapshot[g.n_small :], g.sampled[g.n_small :])
         return stats.norms(g.params[g.n_small :])
 
     def _measure_grads(self, use_buffer: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
@@ -585,6 +589,7 @@ class Probe:
             diffs.append(torch.linalg.vector_norm(diff, dtype=g.norm_dtype))
             if with_weights:
                 weights.append(torch.linalg.vector_norm(weight, dtype=g.norm_dtype))
+                diff.copy_(weight)  # the next step's snapshot, taken while the piece is in cache
         index = g.chunk_owner
         count = len(g.snapshot) - g.n_small
         update = torch.zeros(count, dtype=torch.float64, device=g.device)
@@ -629,7 +634,7 @@ class Probe:
         bad_w = [0] * L
         # One sum instead of a check per figure: NaN and Inf survive addition.
         if not math.isfinite(sum(g_l) + sum(w_l) + sum(u_l) + total_norm):
-            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l)
+            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, unorm)
         self._grads = None
         self._weights = None
         return StepRecord(
@@ -671,7 +676,7 @@ class Probe:
         return tuple(has)
 
     def _slow_path(
-        self, g_l: list[float], w_l: list[float], u_l: list[float]
+        self, g_l: list[float], w_l: list[float], u_l: list[float], unorm: torch.Tensor
     ) -> tuple[list[float], list[float], list[float], float, list[int], list[int]]:
         """Some figure is NaN/Inf: count bad entries and redo overflowed norms in float64."""
         layout = self.layout
@@ -694,12 +699,17 @@ class Probe:
         w_new = [w if math.isfinite(w) else math.sqrt(s) for w, s in zip(w_l, weight_sq, strict=True)]
         u_new = u_l
         if any(math.isinf(u) for u in u_l):
-            # The snapshot still holds W_before - W_after: redo its norms without fp32 overflow.
+            # Small tensors: the buffer still holds W_before - W_after, so redo their norms without
+            # fp32 overflow. Large tensors' part of the buffer may hold the next snapshot by now:
+            # keep their figures as measured.
+            per_param = unorm.tolist()
             update_sq = [0.0] * L
+            k = 0
             for g in self._groups:
-                scales = [1.0] * g.n_small + g.scale.tolist()  # only large tensors are ever sampled
-                for pos, diff, scale in zip(g.positions, g.snapshot, scales, strict=True):
-                    update_sq[layout.layer_of[pos]] += (stats.exact_norm(diff) * (1.0 if g.exact else scale)) ** 2
+                for j, (pos, diff) in enumerate(zip(g.positions, g.snapshot, strict=True)):
+                    value = stats.exact_norm(diff) if j < g.n_small else per_param[k]
+                    update_sq[layout.layer_of[pos]] += value * value
+                    k += 1
             u_new = [u if not math.isinf(u) else math.sqrt(v) for u, v in zip(u_l, update_sq, strict=True)]
         return g_new, w_new, u_new, math.sqrt(total_sq), bad_g, bad_w
 
