@@ -47,8 +47,7 @@ def _diagnose(
     import torch
 
     from gradscope import loader, runner
-    from gradscope.diagnosis import diagnose
-    from gradscope.recommend import recommend
+    from gradscope.report import build_report
 
     with loader.quiet_stdout():
         problem = loader.load(Path(config.script), config.steps)
@@ -75,18 +74,13 @@ def _diagnose(
         loss_source=problem.loss_source,
     )
     record = RunRecord(run=run, layers=probe.layout.layers, steps=tuple(records))
-    verdict_of = diagnose(record, thresholds)
     with loader.quiet_stdout():
-        recs, findings, verdict, statuses, notes = recommend(
-            record, verdict_of, session if config.verify else None, thresholds, progress
+        report = build_report(
+            record,
+            session if config.verify else None,
+            thresholds=thresholds,
+            progress=progress,
+            extra={"losses": losses},
         )
-    record = replace(record, run=replace(run, wall_s=round(time.perf_counter() - started, 3)))
-    return Report(
-        record=record,
-        verdict=verdict,
-        statuses=statuses,
-        findings=findings,
-        recommendations=recs,
-        notes=(*verdict_of.notes, *notes),
-        extra={"losses": losses},
-    )
+    wall = round(time.perf_counter() - started, 3)
+    return replace(report, record=replace(record, run=replace(run, wall_s=wall)))

@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
-from gradscope.config import FailOn
-from gradscope.types import Report, Severity
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from gradscope.config import FailOn, Thresholds
+from gradscope.types import Report, RunRecord, Severity
+
+if TYPE_CHECKING:
+    from gradscope.runner import Session
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
+
+
+def build_report(
+    record: RunRecord,
+    session: Session | None,
+    *,
+    thresholds: Thresholds | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    replay: bool = True,
+    notes: tuple[str, ...] = (),
+    extra: Mapping[str, object] | None = None,
+) -> Report:
+    """Judge a record, recommend (replaying on `session` when given) and assemble the Report.
+
+    `diagnose` and `watch` both end here, so their reports are built the same way.
+    """
+    from gradscope.diagnosis import diagnose
+    from gradscope.recommend import recommend
+
+    diagnosis = diagnose(record, thresholds)
+    recs, findings, verdict, statuses, rec_notes = recommend(
+        record, diagnosis, session, thresholds, progress, replay=replay
+    )
+    return Report(
+        record=record,
+        verdict=verdict,
+        statuses=statuses,
+        findings=findings,
+        recommendations=recs,
+        notes=(*diagnosis.notes, *rec_notes, *notes),
+        extra=dict(extra or {}),
+    )
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:

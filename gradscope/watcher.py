@@ -130,12 +130,9 @@ class Watch:
 
     def report(self) -> Report:
         """The same Report as `gradscope diagnose`, without verification (there is no script to replay)."""
-        from gradscope.diagnosis import diagnose
-        from gradscope.recommend import recommend
+        from gradscope.report import build_report
 
         record = self.record()
-        diagnosis = diagnose(record)
-        recs, findings, verdict, statuses, notes = recommend(record, diagnosis, None, replay=False)
         extra_notes: list[str] = []
         if not record.steps:
             extra_notes.append("no optimizer step was recorded inside the watch, so nothing was judged")
@@ -144,14 +141,7 @@ class Watch:
                 f"GradScaler skipped {record.run.skipped_steps} step(s) on inf/NaN gradients; "
                 "they are counted, not recorded as updates"
             )
-        return Report(
-            record=record,
-            verdict=verdict,
-            statuses=statuses,
-            findings=findings,
-            recommendations=recs,
-            notes=(*diagnosis.notes, *notes, *extra_notes),
-        )
+        return build_report(record, None, replay=False, notes=tuple(extra_notes))
 
     def save(self, path: str | Path) -> None:
         """Write the report as JSON (whole or not at all) for `gradscope render`."""
