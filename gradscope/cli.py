@@ -62,6 +62,20 @@ def _not_an_input(outputs: list[Path | None], inputs: list[Path]) -> None:
                 raise UsageError(f"{out} is also the input; write the output to another path")
 
 
+def _check_outputs(files: list[Path | None], folder: Path | None) -> None:
+    """Fail before a long run, not after it, when an output cannot be written."""
+    for path in files:
+        if path is None:
+            continue
+        if path.is_dir():
+            raise UsageError(f"{path} is a directory; give a file path")
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and (not parent.is_dir() or not os.access(parent, os.W_OK)):
+            raise UsageError(f"cannot write {path}: {parent} is not a writable folder")
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise UsageError(f"--plots {folder} is a file; give a folder for the PNGs")
+
+
 def _outputs(report: object, json_path: Path | None, csv_path: Path | None, plots: Path | None) -> None:
     from gradscope.render import write_outputs
 
@@ -102,6 +116,7 @@ def diagnose(
         # Absolute before the script runs: a script that calls os.chdir must not move the outputs.
         json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
         _not_an_input([json_path, csv_path, plots], [script])
+        _check_outputs([json_path, csv_path], plots)
         config = RunConfig(script=script, steps=steps, seed=seed, device=device, verify=verify, debug=debug)
         with progress_bar(enabled=not quiet) as progress:
             report = run_diagnosis(config, progress=progress)
@@ -110,7 +125,7 @@ def diagnose(
     except GradscopeError as err:
         _fail(err, debug)
     except KeyboardInterrupt:
-        print("gradscope: interrupted", file=sys.stderr)
+        print("gradscope: error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
         raise typer.Exit(130) from None
     raise typer.Exit(exit_code(report, fail_on))
 
