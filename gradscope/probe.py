@@ -317,7 +317,8 @@ class Probe:
         self._handles: list[Any] = []
         self._pending_loss: list[Any] = []
         self._late_losses: list[tuple[int, Any]] = []
-        self._after_norms: dict[int, tuple[torch.Tensor, list[int]]] = {}
+        # Per group: next step's large-weight norms, version counters and a sampled fingerprint.
+        self._after_norms: dict[int, tuple[torch.Tensor, list[int], torch.Tensor]] = {}
         self._loss_after_step: bool | None = None
         self._step_loss: torch.Tensor | None = None
         self._grads: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -399,7 +400,7 @@ class Probe:
         """Every tensor byte the probe keeps between steps (snapshot, index tensors, caches)."""
         tensors = [self._layer_index, self._bias_index, self._bias_numel]
         tensors += [g.scale for g in self._groups]
-        tensors += [norms for norms, _ in self._after_norms.values()]
+        tensors += [t for norms, _, fingerprint in self._after_norms.values() for t in (norms, fingerprint)]
         return self.snapshot_bytes + sum(t.numel() * t.element_size() for t in tensors)
 
     # -- the loss ----------------------------------------------------------------
@@ -509,12 +510,18 @@ class Probe:
         """Snapshot the large weights and return their norms.
 
         When the last post-step already copied these weights into the buffer and took
-        their norms (while they were in cache) and nothing has written to them since
-        (same version counters), both are reused: no cold pass over the weights here.
+        their norms (while they were in cache) and nothing has written to them since,
+        both are reused: no cold pass over the weights here. "Nothing has written" is
+        checked twice: the version counters catch in-place ops on the parameters, and a
+        fingerprint (float64 sum of a fixed 1/211 strided sample) catches writes through
+        `p.data`, which bypass the counters (WGAN-style `p.data.clamp_`).
         """
         cached = self._after_norms.pop(id(g), None)
-        if cached is not None and cached[1] == [p._version for p in g.tracked[g.n_small :]]:
-            return cached[0]
+        if cached is not None:
+            norms, versions, fingerprint = cached
+            unchanged = versions == [p._version for p in g.tracked[g.n_small :]]
+            if unchanged and torch.equal(fingerprint, _fingerprint(g.params[g.n_small :])):
+                return norms
         torch._foreach_copy_(g.snapshot[g.n_small :], g.sampled[g.n_small :])
         return stats.norms(g.params[g.n_small :])
 
@@ -565,12 +572,15 @@ class Probe:
             torch._foreach_sub_(small_diff, g.sampled[:n])  # snapshot now holds W_before - W_after
             small = stats.class_norms(g.views)
             if len(g.snapshot) > n:
-                # The next step is recorded: keep its weight norms, read here while in cache
-                # (exact mode only: a sampled piece is not the whole weight).
-                keep_after = g.exact and self.steps_seen % self.every == 0
+                # The next step is recorded: keep its weight norms and snapshot, taken here
+                # while in cache. Exact mode only (a sampled piece is not the whole weight),
+                # and CPU only: on CUDA bandwidth is plentiful and the reuse check would
+                # cost a second host sync per step.
+                keep_after = g.exact and g.device.type == "cpu" and self.steps_seen % self.every == 0
                 large, after = self._large_updates(g, keep_after)
                 if keep_after:
-                    self._after_norms[id(g)] = (after, [p._version for p in g.tracked[n:]])
+                    versions = [p._version for p in g.tracked[n:]]
+                    self._after_norms[id(g)] = (after, versions, _fingerprint(g.params[n:]))
             else:
                 large = small[:0]
             out.append(torch.cat([small, large]))
@@ -721,6 +731,11 @@ class Probe:
             "total_grad_norm": record.total_grad_norm,
             "layers": {layer.name: record.layer(i) for i, layer in enumerate(self.layout.layers)},
         }
+
+
+def _fingerprint(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """Float64 sums of a fixed strided sample of each tensor: cheap, and changed by any broad write."""
+    return torch.stack([_flat(t)[:: stats.SAMPLE_STRIDE].sum(dtype=torch.float64) for t in tensors])
 
 
 def _loss_tensor(value: Any, device: torch.device) -> torch.Tensor:

@@ -361,3 +361,24 @@ def test_weights_changed_between_steps_are_measured_afresh() -> None:
             with torch.no_grad():
                 first.weight.clamp_(-0.01, 0.01)
     assert [r.weight_norm[0] for r in w.probe.records] == pytest.approx(expected, rel=1e-5)
+
+
+def test_weights_changed_through_data_between_steps_are_measured_afresh() -> None:
+    """`p.data.clamp_` bypasses version counters; the next step must still see the clipped weights."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(300, 300), nn.ReLU(), nn.Linear(300, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    expected_w, expected_u = [], []
+    with gradscope.watch(model, opt) as w:
+        for _, y in batches(4):
+            opt.zero_grad()
+            F.cross_entropy(model(torch.randn(16, 300)), y).backward()
+            first = model[0]
+            before = torch.cat([first.weight.flatten(), first.bias]).detach().clone()
+            expected_w.append(before.norm().item())
+            opt.step()
+            after = torch.cat([first.weight.flatten(), first.bias]).detach()
+            expected_u.append((after - before).norm().item())
+            first.weight.data.clamp_(-0.01, 0.01)
+    assert [r.weight_norm[0] for r in w.probe.records] == pytest.approx(expected_w, rel=1e-5)
+    assert [r.update_norm[0] for r in w.probe.records] == pytest.approx(expected_u, rel=1e-4)
