@@ -121,6 +121,28 @@ def lr_scales(direction: str, measured_ratio: float) -> list[float]:
     return sorted(scales)
 
 
+def _ranked(recs: list[Recommendation]) -> list[Recommendation]:
+    """Each change once, the ones a replay showed to help most first, then the unverified."""
+    seen: set[str] = set()
+    unique = []
+    for rec in recs:
+        key = rec.action + repr(sorted((k, str(v)) for k, v in rec.numbers.items()))
+        if key not in seen:
+            seen.add(key)
+            unique.append(rec)
+
+    def order(rec: Recommendation) -> tuple[int, float]:
+        v = rec.verified
+        if v is None:
+            return (1, 0.0)
+        if not v.improved:
+            return (2, 0.0)
+        gain = (v.loss_before - v.loss_after) / abs(v.loss_before) if v.loss_before else 0.0
+        return (0, -gain if math.isfinite(gain) else -1.0)
+
+    return sorted(unique, key=order)
+
+
 def _brief(rec: Recommendation) -> str:
     numbers = rec.numbers
     if "replace" in numbers:
@@ -429,7 +451,7 @@ class Recommender:
                         f"({v.loss_before:.3g} -> {v.loss_after:.3g}); such changes often need longer to pay off"
                     )
                 recs.append(rec)
-        return recs
+        return _ranked(recs)
 
 
 def recommend(
