@@ -213,7 +213,6 @@ class _Group:
     maybe_sparse: bool  # an Embedding with sparse=True could give sparse gradients
     chunks: list[tuple[torch.Tensor, torch.Tensor]]  # (snapshot, sampled) pieces of the large tensors
     chunk_owner: torch.Tensor  # which large tensor each chunk belongs to
-    norm_dtype: torch.dtype | None  # fp16/bf16 pieces are reduced in fp32
 
     def copy_small(self, tensors: list[torch.Tensor]) -> None:
         """Copy the small tensors into the buffer: one stack per shape class (2x faster
@@ -259,7 +258,12 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
     chunks: list[tuple[torch.Tensor, torch.Tensor]] = []
     owners: list[int] = []
     for j, (snap, sample) in enumerate(zip(snapshot[len(small) :], sampled[len(small) :], strict=True)):
-        for piece in zip(torch.split(snap.reshape(-1), CHUNK), torch.split(_flat(sample), CHUNK), strict=True):
+        flat = _flat(sample)
+        if flat.dim() != 1:  # a non-contiguous parameter: one piece, in its own shape
+            chunks.append((snap, sample))
+            owners.append(j)
+            continue
+        for piece in zip(torch.split(snap.reshape(-1), CHUNK), torch.split(flat, CHUNK), strict=True):
             chunks.append(piece)
             owners.append(j)
     scale = torch.tensor(
@@ -288,9 +292,6 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         maybe_sparse=False,
         chunks=chunks,
         chunk_owner=torch.tensor(owners, dtype=torch.long, device=first.device),
-        # fp16/bf16 pieces reduce in fp32. (A float64 reduction of fp32 pieces was 4x slower
-        # here; an fp32 update norm overflows only past ~1e19, where the weights are lost anyway.)
-        norm_dtype=torch.float32 if first.dtype in stats.LOW_PRECISION else None,
     )
 
 
@@ -543,7 +544,7 @@ class Probe:
                 views = g.views
                 rest = dense[g.n_small :]
                 n_small, z_small = stats.class_norms(views), stats.class_nonzeros(views)
-                n_large = stats.norms(rest).to(n_small.device, torch.float64) if rest else n_small[:0]
+                n_large = stats.large_norms(rest).to(n_small.device) if rest else n_small[:0]
                 z_large = stats.nonzeros(rest).to(n_small.device, torch.float64) if rest else z_small[:0]
                 gnorm.append(torch.cat([n_small, n_large]))
                 nnz.append(torch.cat([z_small, z_large]))
@@ -568,8 +569,8 @@ class Probe:
         out = []
         for g in self._groups:
             n = g.n_small
-            small_diff = g.snapshot[:n]
-            torch._foreach_sub_(small_diff, g.sampled[:n])  # snapshot now holds W_before - W_after
+            if n:
+                torch._foreach_sub_(g.snapshot[:n], g.sampled[:n])  # snapshot now holds W_before - W_after
             small = stats.class_norms(g.views)
             if len(g.snapshot) > n:
                 # The next step is recorded: keep its weight norms and snapshot, taken here
@@ -596,19 +597,19 @@ class Probe:
         diffs, weights = [], []
         for diff, weight in g.chunks:
             diff.sub_(weight)
-            diffs.append(torch.linalg.vector_norm(diff, dtype=g.norm_dtype))
+            diffs.append(stats.sum_of_squares(diff))
             if with_weights:
-                weights.append(torch.linalg.vector_norm(weight, dtype=g.norm_dtype))
+                weights.append(stats.sum_of_squares(weight))
                 diff.copy_(weight)  # the next step's snapshot, taken while the piece is in cache
         index = g.chunk_owner
         count = len(g.snapshot) - g.n_small
         update = torch.zeros(count, dtype=torch.float64, device=g.device)
-        update.index_add_(0, index, torch.stack(diffs).to(torch.float64).square())
+        update.index_add_(0, index, torch.stack(diffs).to(torch.float64))
         update = update.sqrt() if g.exact else update.sqrt() * g.scale
         if not with_weights:
             return update, update[:0]
         after = torch.zeros(count, dtype=torch.float64, device=g.device)
-        after.index_add_(0, index, torch.stack(weights).to(torch.float64).square())
+        after.index_add_(0, index, torch.stack(weights).to(torch.float64))
         return update, after.sqrt()
 
     def _finish(self, index: int) -> StepRecord:

@@ -382,3 +382,27 @@ def test_weights_changed_through_data_between_steps_are_measured_afresh() -> Non
             first.weight.data.clamp_(-0.01, 0.01)
     assert [r.weight_norm[0] for r in w.probe.records] == pytest.approx(expected_w, rel=1e-5)
     assert [r.update_norm[0] for r in w.probe.records] == pytest.approx(expected_u, rel=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["exact", "low"])
+def test_models_with_only_large_or_non_contiguous_parameters(mode: str) -> None:
+    class Transposed(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(512, 300).t())  # 153k entries, not contiguous
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x @ self.w
+
+    torch.manual_seed(0)
+    model = Transposed()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    expected = []
+    with gradscope.watch(model, opt, memory=mode) as w:
+        for _ in range(3):
+            before = model.w.detach().clone()
+            opt.zero_grad()
+            (torch.randn(8, 300) @ model.w).pow(2).mean().backward()
+            opt.step()
+            expected.append((model.w.detach() - before).norm().item())
+    assert [r.update_norm[0] for r in w.probe.records] == pytest.approx(expected, rel=1e-4)
