@@ -53,9 +53,9 @@ def _diagnose(
         problem = loader.load(Path(config.script), config.steps)
         session = runner.Session.start(problem, device, config.seed)
         tick = (lambda done: progress("measuring", done, config.steps)) if progress else None
-        records, losses, probe, _ = session.run(config.steps, progress=tick)
+        losses, probe = session.run(config.steps, progress=tick)
     assert probe is not None
-    optimizer = session.reset()  # a fresh optimizer only to read its class and learning rates
+    optimizer = probe.optimizer  # the run's own optimizer: no scheduler runs, so its LRs are the start's
     model = problem.model
     run = RunInfo(
         script=str(config.script),
@@ -73,7 +73,7 @@ def _diagnose(
         trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
         loss_source=problem.loss_source,
     )
-    record = RunRecord(run=run, layers=probe.layout.layers, steps=tuple(records))
+    record = RunRecord(run=run, layers=probe.layout.layers, steps=tuple(probe.records))
     with loader.quiet_stdout():
         report = build_report(
             record,

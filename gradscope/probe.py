@@ -21,7 +21,6 @@ bytes); `memory="low"` keeps a fixed strided sample of each large tensor (about
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -330,7 +329,6 @@ class Probe:
         self._lr: tuple[float, ...] = ()
         self._last_recorded = False
         self._no_loss = False
-        self.sync_s = 0.0
         layout = self.layout
         self.device = layout.tracked[0].device if layout.tracked else torch.device("cpu")
         by_key: dict[tuple[torch.device, torch.dtype], list[int]] = {}
@@ -627,9 +625,7 @@ class Probe:
         loss = self._take_loss()
         total = gnorm.square().sum().sqrt().reshape(1)
         parts = [layer_sq.reshape(-1), layer_nnz, bias_live, total, loss]
-        started = time.perf_counter()
         flat = torch.cat(parts).tolist()  # the one device -> host transfer of the step
-        self.sync_s += time.perf_counter() - started
         g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
         nnz_l, live_b = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
         total_norm, loss_value = flat[5 * L], flat[5 * L + 1]

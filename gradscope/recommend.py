@@ -202,7 +202,7 @@ class Recommender:
             steps = self.record.run.steps
             progress = self.progress
             tick = (lambda done: progress(f"verifying {label}", done, steps)) if progress else None
-            _, losses, _, _ = self.session.run(steps, probe=False, change=change, progress=tick)
+            losses, _ = self.session.run(steps, probe=False, change=change, progress=tick)
             self._cache[change] = Trial(label, value, tuple(losses))
         return self._cache[change]
 

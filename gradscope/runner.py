@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,6 @@ import torch
 from gradscope.errors import ScriptError, UsageError
 from gradscope.loader import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, describe, to_device, where
 from gradscope.probe import Probe
-from gradscope.types import StepRecord
 
 SHAPE_HINTS = ("shape", "size", "mat1", "mat2", "dimension", "expected input")
 
@@ -56,11 +54,6 @@ def seed_everything(seed: int) -> None:
         numpy.random.seed(seed % (2**32))
     except ImportError:  # numpy is optional for user scripts
         pass
-
-
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 @dataclass(frozen=True)
@@ -181,8 +174,8 @@ class Session:
         probe: bool = True,
         change: Change | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> tuple[list[StepRecord], list[float], Probe | None, float]:
-        """Train `steps` steps from the initial state; return records, losses, the probe and wall time."""
+    ) -> tuple[list[float], Probe | None]:
+        """Train `steps` steps from the initial state; return the losses and the probe (its records)."""
         model = self.problem.model
         optimizer = self.reset()
         undo: list[tuple[Any, str, Any]] = []
@@ -197,8 +190,15 @@ class Session:
         losses: list[torch.Tensor] = []
         closure_based = type(optimizer).__name__ in CLOSURE_OPTIMIZERS
         params = [p for p in model.parameters() if p.requires_grad]
-        synchronize(self.device)
-        started = time.perf_counter()
+
+        def gradient(batch: Any) -> torch.Tensor:
+            self._zero(model, optimizer)
+            value = self.loss(batch)
+            self.backward(value)
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(params, clip)
+            return value
+
         if watcher is not None:
             watcher.attach()
         try:
@@ -208,29 +208,19 @@ class Session:
                     first: list[torch.Tensor] = []
 
                     def closure(batch: Any = batch, first: list[torch.Tensor] = first) -> torch.Tensor:
-                        self._zero(model, optimizer)
-                        value = self.loss(batch)
-                        self.backward(value)
-                        if clip is not None:
-                            torch.nn.utils.clip_grad_norm_(params, clip)
+                        value = gradient(batch)
                         if not first:
                             first.append(value.detach())
                         return value
 
                     self._step(optimizer, closure)
                     losses.append(first[0] if first else torch.tensor(math.nan))
-                    if progress is not None:
-                        progress(step + 1)
-                    continue
-                self._zero(model, optimizer)
-                value = self.loss(batch)
-                self.backward(value)
-                if watcher is not None:
-                    watcher.add_loss(value)
-                if clip is not None:
-                    torch.nn.utils.clip_grad_norm_(params, clip)
-                self._step(optimizer, None)
-                losses.append(value.detach())
+                else:
+                    value = gradient(batch)
+                    if watcher is not None:
+                        watcher.add_loss(value)
+                    self._step(optimizer, None)
+                    losses.append(value.detach())
                 if progress is not None:
                     progress(step + 1)
         finally:
@@ -238,10 +228,8 @@ class Session:
                 watcher.detach()
             for parent, child, old in undo:
                 setattr(parent, child, old)
-        synchronize(self.device)
-        wall = time.perf_counter() - started
         host = torch.stack([v.reshape(()).to(torch.float64).cpu() for v in losses]).tolist() if losses else []
-        return (watcher.records if watcher is not None else []), host, watcher, wall
+        return host, watcher
 
     def _zero(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
         # The model's zero_grad, not only the optimizer's: a parameter the optimizer

@@ -8,7 +8,6 @@ already came back non-finite, so a healthy run never pays for them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
@@ -122,11 +121,3 @@ def count_nonfinite(t: torch.Tensor | None) -> int:
         return 0
     values = t.coalesce().values() if t.is_sparse else t
     return int((~torch.isfinite(values)).sum())
-
-
-def combine_l2(per_param: Sequence[float], index: Sequence[int], size: int) -> list[float]:
-    """Per-layer L2 norms from per-parameter norms (host floats; slow path only)."""
-    sums = [0.0] * size
-    for value, layer in zip(per_param, index, strict=True):
-        sums[layer] = math.inf if not math.isfinite(sums[layer] + value * value) else sums[layer] + value * value
-    return [math.sqrt(s) for s in sums]

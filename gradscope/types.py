@@ -29,10 +29,6 @@ class LayerStatus(StrEnum):
     NONFINITE = "nonfinite"
 
 
-# Statuses that describe how a layer was set up rather than a training problem.
-NEUTRAL_STATUSES = frozenset({LayerStatus.HEALTHY, LayerStatus.FROZEN})
-
-
 class Verdict(StrEnum):
     """Run verdicts, most serious first (the order is the precedence)."""
 

@@ -203,14 +203,6 @@ def _ratio_cell(value: float | None, g: Glyphs, cells: int) -> Text:
     return cell
 
 
-def _median(values: Sequence[float]) -> float:
-    finite = sorted(v for v in values if math.isfinite(v))
-    if not finite:
-        return values[0] if values else math.nan
-    mid = len(finite) // 2
-    return finite[mid] if len(finite) % 2 else (finite[mid - 1] + finite[mid]) / 2
-
-
 def _status_text(status: LayerStatus, label: str | None = None) -> Text:
     bold = "" if status in (LayerStatus.HEALTHY, LayerStatus.FROZEN) else "bold "
     return Text(label or status.value, style=f"{bold}{STATUS_COLORS[status]}")
@@ -293,7 +285,7 @@ def layer_table(
         layers = record.layers[row.start : row.stop]
         grads = figures.grad_norm[row.start : row.stop]
         ratios = figures.update_ratio[row.start : row.stop]
-        grad, ratio = (_median(grads), _median(ratios)) if record.steps else (None, None)
+        grad, ratio = (finite_median(grads), finite_median(ratios)) if record.steps else (None, None)
         cells_of_row: list[RenderableType]
         if not row.collapsed:
             layer = layers[0]
