@@ -7,10 +7,11 @@ and the real update the optimizer made. Per recorded step it issues a fixed
 number of batched `torch._foreach_*` calls over all parameters, reduces them to
 per-layer figures on the device with `index_add_`, and brings everything to the
 host in a single transfer: one device sync per recorded step, no Python loop
-over parameters issuing tensor ops. Small tensors are reduced by size class
-from one flat buffer (one op per class, not per tensor); for tensors of 64k
-entries and more the zero-gradient share is estimated on a strided sample
-(stats.nonzeros), every other figure is exact.
+over parameters issuing tensor ops. Up to FEW small tensors are reduced by one
+foreach call; more are reduced by size class from one flat buffer (one op per
+class, not per tensor). Large tensors are worked in cache-sized chunks. For
+tensors of 64k entries and more the zero-gradient share is estimated on runs of
+entries spread over the tensor (stats.spread_runs); every other figure is exact.
 
 Memory: the update ||W_after - W_before|| needs the weights before the step.
 `memory="exact"` keeps one flat copy of the trainable parameters (1.0x their
@@ -185,6 +186,10 @@ def _flat(t: torch.Tensor) -> torch.Tensor:
 # Tensors below this size are reduced by size class from the flat buffer: one op per
 # class instead of one per tensor, which on CPU costs ~1 us each (1.2 ms for 1200).
 SMALL = 1 << 16
+# Up to this many small tensors, one foreach call over them (which loops per tensor in
+# C++) is cheaper than copying them into the buffer and reducing class by class: every
+# op issued costs 5-30 us just after backward or the optimizer has swept the caches.
+FEW = 16
 
 
 @dataclass
@@ -212,13 +217,33 @@ class _Group:
     tracked: list[torch.nn.Parameter]  # the parameters themselves, in buffer order
     maybe_sparse: bool  # an Embedding with sparse=True could give sparse gradients
     chunks: list[tuple[torch.Tensor, torch.Tensor]]  # (snapshot, sampled) pieces of the large tensors
-    chunk_owner: torch.Tensor  # which large tensor each chunk belongs to
+    chunk_index: torch.Tensor  # per chunk, its large tensor; then again offset by their count (weights)
+    nnz_scale: torch.Tensor  # per large tensor: entries / entries in its zero-count sample
+
+    @property
+    def few(self) -> bool:
+        return self.n_small <= FEW
 
     def copy_small(self, tensors: list[torch.Tensor]) -> None:
         """Copy the small tensors into the buffer: one stack per shape class (2x faster
         than a foreach copy on CPU, which dispatches per tensor)."""
+        if self.few:
+            if self.n_small:
+                torch._foreach_copy_(self.snapshot[: self.n_small], tensors[: self.n_small])
+            return
         for (first, count, _), out in zip(self.classes, self.stacked, strict=True):
             torch.stack(tensors[first : first + count], out=out)
+
+    def small_norms(self, tensors: list[torch.Tensor]) -> torch.Tensor:
+        """Norms of the small tensors; unless they are few, `tensors` must be the ones in the buffer."""
+        if self.few:
+            return stats.norms(tensors[: self.n_small]) if self.n_small else self.scale[:0]
+        return stats.class_norms(self.views)
+
+    def small_nonzeros(self, tensors: list[torch.Tensor]) -> torch.Tensor:
+        if self.few:
+            return stats.nonzeros(tensors[: self.n_small]) if self.n_small else self.scale[:0]
+        return stats.class_nonzeros(self.views)
 
 
 def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory: str) -> _Group:
@@ -291,7 +316,10 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         tracked=[tracked[i] for i in positions],
         maybe_sparse=False,
         chunks=chunks,
-        chunk_owner=torch.tensor(owners, dtype=torch.long, device=first.device),
+        chunk_index=torch.tensor(owners + [o + len(large) for o in owners], dtype=torch.long, device=first.device),
+        nnz_scale=torch.tensor(
+            [p.numel() / stats.sample_size(p) for p in params[len(small) :]], dtype=torch.float64, device=first.device
+        ),
     )
 
 
@@ -500,10 +528,8 @@ class Probe:
         weight_norms = []
         for g in self._groups:
             g.copy_small(g.sampled)
-            small = stats.class_norms(g.views)
-            has_large = len(g.params) > g.n_small
-            large = self._large_snapshot(g).to(small.device, torch.float64) if has_large else small[:0]
-            weight_norms.append(torch.cat([small, large]))
+            small = g.small_norms(g.params)
+            weight_norms.append(torch.cat([small, self._large_snapshot(g)]) if len(g.params) > g.n_small else small)
         return torch.cat(weight_norms)
 
     def _large_snapshot(self, g: _Group) -> torch.Tensor:
@@ -541,15 +567,17 @@ class Probe:
             dense = [x for x in grads if x is not None]
             complete = len(dense) == len(grads)
             present.extend([True] * len(grads) if complete else [x is not None for x in grads])
-            if complete and use_buffer and not (g.maybe_sparse and any(x.is_sparse for x in dense)):
-                g.copy_small(dense)
-                views = g.views
+            if complete and (use_buffer or g.few) and not (g.maybe_sparse and any(x.is_sparse for x in dense)):
+                if not g.few:
+                    g.copy_small(dense)
+                n_small, z_small = g.small_norms(dense), g.small_nonzeros(dense)
                 rest = dense[g.n_small :]
-                n_small, z_small = stats.class_norms(views), stats.class_nonzeros(views)
-                n_large = stats.large_norms(rest).to(n_small.device) if rest else n_small[:0]
-                z_large = stats.nonzeros(rest).to(n_small.device, torch.float64) if rest else z_small[:0]
-                gnorm.append(torch.cat([n_small, n_large]))
-                nnz.append(torch.cat([z_small, z_large]))
+                if rest:
+                    gnorm.append(torch.cat([n_small, stats.large_norms(rest)]))
+                    nnz.append(torch.cat([z_small, stats.sample_nonzeros(rest) * g.nnz_scale]))
+                else:
+                    gnorm.append(n_small)
+                    nnz.append(z_small)
                 continue
             if complete:
                 gnorm.append(stats.norms(dense).to(self.device, torch.float64))
@@ -573,7 +601,7 @@ class Probe:
             n = g.n_small
             if n:
                 torch._foreach_sub_(g.snapshot[:n], g.sampled[:n])  # snapshot now holds W_before - W_after
-            small = stats.class_norms(g.views)
+            small = g.small_norms(g.snapshot)
             if len(g.snapshot) > n:
                 # The next step is recorded: keep its weight norms and snapshot, taken here
                 # while in cache. Exact mode only (a sampled piece is not the whole weight),
@@ -595,23 +623,21 @@ class Probe:
         and norms are taken while it is still in cache, instead of three passes over
         tensors larger than the cache. A few dozen calls per step, not one per parameter.
         """
-        diffs, weights = [], []
+        squares, weights = [], []
         for diff, weight in g.chunks:
             diff.sub_(weight)
-            diffs.append(stats.sum_of_squares(diff))
+            squares.append(stats.sum_of_squares(diff))
             if with_weights:
                 weights.append(stats.sum_of_squares(weight))
                 diff.copy_(weight)  # the next step's snapshot, taken while the piece is in cache
-        index = g.chunk_owner
+        # One index_add_ sums the chunks' squares per tensor: updates first, then weights.
         count = len(g.snapshot) - g.n_small
-        update = torch.zeros(count, dtype=torch.float64, device=g.device)
-        update.index_add_(0, index, torch.stack(diffs).to(torch.float64))
-        update = update.sqrt() if g.exact else update.sqrt() * g.scale
-        if not with_weights:
-            return update, update[:0]
-        after = torch.zeros(count, dtype=torch.float64, device=g.device)
-        after.index_add_(0, index, torch.stack(weights).to(torch.float64))
-        return update, after.sqrt()
+        pieces = torch.stack(squares + weights)
+        index = g.chunk_index[: len(pieces)]
+        summed = torch.zeros(len(pieces) // len(squares) * count, dtype=pieces.dtype, device=g.device)
+        summed = summed.index_add_(0, index, pieces).sqrt_()
+        update = summed[:count] if g.exact else summed[:count] * g.scale
+        return update, summed[count:]
 
     def _finish(self, index: int) -> StepRecord:
         L = self._nlayers
@@ -620,18 +646,20 @@ class Probe:
         gnorm, nnz = self._grads
         wnorm = self._weights if self._weights is not None else torch.zeros_like(gnorm)
         unorm = self._update_norms()
-        per_param = torch.stack([gnorm, wnorm, unorm])
-        zeros = torch.zeros(3, L, dtype=torch.float64, device=self.device)
-        layer_sq = zeros.index_add_(1, self._layer_index, per_param.square()).sqrt()
-        layer_nnz = torch.zeros(L, dtype=torch.float64, device=self.device).index_add_(0, self._layer_index, nnz)
-        bias_live = nnz[self._bias_index] / self._bias_numel
+        # Rows: gradient, weight and update norms, then non-zero counts, per tracked tensor;
+        # summed per layer (squares for the norms) in one index_add_.
+        per_param = torch.stack([gnorm, wnorm, unorm, nnz]).to(torch.float64)
+        per_param[:3].square_()
+        zeros = torch.zeros(4, L, dtype=torch.float64, device=self.device)
+        per_layer = zeros.index_add_(1, self._layer_index, per_param)
+        per_layer[:3].sqrt_()
+        bias_live = per_param[3][self._bias_index] / self._bias_numel
         loss = self._take_loss()
-        total = gnorm.square().sum().sqrt().reshape(1)
-        parts = [layer_sq.reshape(-1), layer_nnz, bias_live, total, loss]
-        flat = torch.cat(parts).tolist()  # the one device -> host transfer of the step
+        flat = torch.cat([per_layer.reshape(-1), bias_live, loss]).tolist()  # the step's one device -> host transfer
         g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
         nnz_l, live_b = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
-        total_norm, loss_value = flat[5 * L], flat[5 * L + 1]
+        loss_value = flat[5 * L]
+        total_norm = math.hypot(*g_l)
         numel = self.layout.numel
         zero_frac = [1.0 - n / m if m else 0.0 for n, m in zip(nnz_l, numel, strict=True)]
         # A unit is dead when its bias gradient is exactly zero for the whole batch; without a
@@ -668,6 +696,8 @@ class Probe:
             value, self._step_loss = self._step_loss, None
             self._pending_loss.clear()
             return value
+        if len(self._pending_loss) == 1:
+            return _loss_tensor(self._pending_loss.pop(), self.device).reshape(1)
         if self._pending_loss:
             # Several losses for one step: gradient accumulation; the step's loss is their mean.
             value = torch.stack([_loss_tensor(v, self.device) for v in self._pending_loss]).mean().reshape(1)
@@ -754,6 +784,8 @@ def _same_spread(param: torch.Tensor, snapshot: torch.Tensor) -> bool:
 
 def _loss_tensor(value: Any, device: torch.device) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
+        if value.dim() == 0:
+            return value.detach().to(device, torch.float64)
         return value.detach().reshape(-1)[0].to(device, torch.float64)
     return torch.tensor(float(value), dtype=torch.float64, device=device)
 

@@ -8,6 +8,7 @@ already came back non-finite, so a healthy run never pays for them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import torch
@@ -70,11 +71,17 @@ def spread_runs(t: torch.Tensor, blocks: int = BLOCKS, block: int = BLOCK) -> to
     n = t.numel()
     if not t.is_contiguous() or n < 2 * block:
         return None
+    count, gap, start = _runs_layout(n, blocks, block)
+    return t.as_strided((count, block), (gap, 1), t.storage_offset() + start)
+
+
+@functools.cache
+def _runs_layout(n: int, blocks: int, block: int) -> tuple[int, int, int]:
+    """(count, gap, first entry) of spread_runs for a tensor of n entries (parameters keep their
+    sizes, so this is worked out once per size, not per step)."""
     gap = block * coprime_step(n // (block * blocks))
     count = min(blocks, (n - block) // gap + 1)
-    start = (n - ((count - 1) * gap + block)) // 2
-    flat = t.view(-1)
-    return flat.as_strided((count, block), (gap, 1), flat.storage_offset() + start)
+    return count, gap, (n - ((count - 1) * gap + block)) // 2
 
 
 def coprime_step(step: int) -> int:
@@ -90,6 +97,20 @@ def _sampled_nonzeros(t: torch.Tensor) -> torch.Tensor:
     if runs is None:
         return torch.count_nonzero(t).to(torch.float64)
     return torch.count_nonzero(runs).to(torch.float64) * (t.numel() / runs.numel())
+
+
+def sample_size(t: torch.Tensor) -> int:
+    """How many entries of a tensor shaped like t sample_nonzeros counts."""
+    runs = spread_runs(t)
+    return t.numel() if runs is None else runs.numel()
+
+
+def sample_nonzeros(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Non-zero entries among each tensor's sample (spread_runs, or all of it if not contiguous).
+
+    Scale by numel / sample_size for an estimate of the whole tensor's count.
+    """
+    return torch.stack([torch.count_nonzero(t if (runs := spread_runs(t)) is None else runs) for t in tensors])
 
 
 def sum_of_squares(t: torch.Tensor) -> torch.Tensor:
@@ -108,7 +129,7 @@ def sum_of_squares(t: torch.Tensor) -> torch.Tensor:
 def large_norms(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     """L2 norms of a few large tensors (one call each: per-call cost is nothing beside their size)."""
     squares = [sum_of_squares(t.view(-1) if t.is_contiguous() else t) for t in tensors]
-    return torch.stack(squares).to(torch.float64).sqrt()
+    return torch.stack(squares).sqrt_()
 
 
 def class_norms(views: Sequence[torch.Tensor]) -> torch.Tensor:
