@@ -370,12 +370,15 @@ class Probe:
         self._bias_index = torch.tensor(
             [order.index(b) if b >= 0 else 0 for b in layout.bias_of], device=self.device, dtype=torch.long
         )
-        self._bias_numel = torch.tensor(
-            [layout.tracked[b].numel() if b >= 0 else 1 for b in layout.bias_of],
-            device=self.device,
-            dtype=torch.float64,
+        # Zero share and dead share per layer come out of two addcmul ops as `has - count * scale`
+        # (0 where the layer has no tracked entries, or no bias for the dead figure).
+        f64 = {"device": self.device, "dtype": torch.float64}
+        self._zero_has = torch.tensor([1.0 if m else 0.0 for m in layout.numel], **f64)
+        self._zero_scale = torch.tensor([-1.0 / m if m else 0.0 for m in layout.numel], **f64)
+        self._dead_has = torch.tensor([1.0 if b >= 0 else 0.0 for b in layout.bias_of], **f64)
+        self._dead_scale = torch.tensor(
+            [-1.0 / layout.tracked[b].numel() if b >= 0 else 0.0 for b in layout.bias_of], **f64
         )
-        self._has_bias = tuple(b >= 0 for b in layout.bias_of)
         # Frozen layers are not measured per step, but their weight norm is still worth showing.
         self._frozen_norms = self._frozen_weight_norms()
         self._order = order
@@ -426,7 +429,8 @@ class Probe:
     @property
     def held_bytes(self) -> int:
         """Every tensor byte the probe keeps between steps (snapshot, index tensors, caches)."""
-        tensors = [self._layer_index, self._bias_index, self._bias_numel]
+        tensors = [self._layer_index, self._bias_index, self._zero_has, self._zero_scale]
+        tensors += [self._dead_has, self._dead_scale]
         tensors += [g.scale for g in self._groups]
         tensors += [norms for norms, _ in self._after_norms.values()]
         return self.snapshot_bytes + sum(t.numel() * t.element_size() for t in tensors)
@@ -653,18 +657,16 @@ class Probe:
         zeros = torch.zeros(4, L, dtype=torch.float64, device=self.device)
         per_layer = zeros.index_add_(1, self._layer_index, per_param)
         per_layer[:3].sqrt_()
-        bias_live = per_param[3][self._bias_index] / self._bias_numel
-        loss = self._take_loss()
-        flat = torch.cat([per_layer.reshape(-1), bias_live, loss]).tolist()  # the step's one device -> host transfer
-        g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
-        nnz_l, live_b = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
-        loss_value = flat[5 * L]
-        total_norm = math.hypot(*g_l)
-        numel = self.layout.numel
-        zero_frac = [1.0 - n / m if m else 0.0 for n, m in zip(nnz_l, numel, strict=True)]
+        zero = torch.addcmul(self._zero_has, per_layer[3], self._zero_scale)
         # A unit is dead when its bias gradient is exactly zero for the whole batch; without a
         # bias the weight's zero share mixes dead units with inputs that were zero, so no figure.
-        dead = [1.0 - b if has else 0.0 for b, has in zip(live_b, self._has_bias, strict=True)]
+        dead = torch.addcmul(self._dead_has, per_param[3][self._bias_index], self._dead_scale)
+        loss = self._take_loss()
+        flat = torch.cat([per_layer[:3].reshape(-1), zero, dead, loss]).tolist()  # the step's one device -> host transfer
+        g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
+        zero_frac, dead = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
+        loss_value = flat[5 * L]
+        total_norm = math.hypot(*g_l)
         has_grad = self._layer_has_grad()
         for i, norm in self._frozen_norms.items():
             w_l[i] = norm
