@@ -657,12 +657,13 @@ class Probe:
         zeros = torch.zeros(4, L, dtype=torch.float64, device=self.device)
         per_layer = zeros.index_add_(1, self._layer_index, per_param)
         per_layer[:3].sqrt_()
-        zero = torch.addcmul(self._zero_has, per_layer[3], self._zero_scale)
+        zero_share = torch.addcmul(self._zero_has, per_layer[3], self._zero_scale)
         # A unit is dead when its bias gradient is exactly zero for the whole batch; without a
         # bias the weight's zero share mixes dead units with inputs that were zero, so no figure.
-        dead = torch.addcmul(self._dead_has, per_param[3][self._bias_index], self._dead_scale)
+        dead_share = torch.addcmul(self._dead_has, per_param[3][self._bias_index], self._dead_scale)
         loss = self._take_loss()
-        flat = torch.cat([per_layer[:3].reshape(-1), zero, dead, loss]).tolist()  # the step's one device -> host transfer
+        # The step's one device -> host transfer:
+        flat = torch.cat([per_layer[:3].reshape(-1), zero_share, dead_share, loss]).tolist()
         g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
         zero_frac, dead = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
         loss_value = flat[5 * L]
