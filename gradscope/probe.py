@@ -372,13 +372,13 @@ class Probe:
         )
         # Zero share and dead share per layer come out of two addcmul ops as `has - count * scale`
         # (0 where the layer has no tracked entries, or no bias for the dead figure).
-        f64 = {"device": self.device, "dtype": torch.float64}
-        self._zero_has = torch.tensor([1.0 if m else 0.0 for m in layout.numel], **f64)
-        self._zero_scale = torch.tensor([-1.0 / m if m else 0.0 for m in layout.numel], **f64)
-        self._dead_has = torch.tensor([1.0 if b >= 0 else 0.0 for b in layout.bias_of], **f64)
-        self._dead_scale = torch.tensor(
-            [-1.0 / layout.tracked[b].numel() if b >= 0 else 0.0 for b in layout.bias_of], **f64
-        )
+        def f64(values: list[float]) -> torch.Tensor:
+            return torch.tensor(values, device=self.device, dtype=torch.float64)
+
+        self._zero_has = f64([1.0 if m else 0.0 for m in layout.numel])
+        self._zero_scale = f64([-1.0 / m if m else 0.0 for m in layout.numel])
+        self._dead_has = f64([1.0 if b >= 0 else 0.0 for b in layout.bias_of])
+        self._dead_scale = f64([-1.0 / layout.tracked[b].numel() if b >= 0 else 0.0 for b in layout.bias_of])
         # Frozen layers are not measured per step, but their weight norm is still worth showing.
         self._frozen_norms = self._frozen_weight_norms()
         self._order = order
