@@ -370,6 +370,7 @@ class Probe:
         self._bias_index = torch.tensor(
             [order.index(b) if b >= 0 else 0 for b in layout.bias_of], device=self.device, dtype=torch.long
         )
+
         # Zero share and dead share per layer come out of two addcmul ops as `has - count * scale`
         # (0 where the layer has no tracked entries, or no bias for the dead figure).
         def f64(values: list[float]) -> torch.Tensor:
