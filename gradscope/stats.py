@@ -110,7 +110,8 @@ def sample_nonzeros(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
 
     Scale by numel / sample_size for an estimate of the whole tensor's count.
     """
-    return torch.stack([(t if (runs := spread_runs(t)) is None else runs).bool().sum() for t in tensors])
+    # count_nonzero: a full reduction with no temporary (bool().sum() would allocate one).
+    return torch.stack([torch.count_nonzero(t if (runs := spread_runs(t)) is None else runs) for t in tensors])
 
 
 def sum_of_squares(t: torch.Tensor) -> torch.Tensor:
