@@ -218,7 +218,8 @@ class _Group:
     maybe_sparse: bool  # an Embedding with sparse=True could give sparse gradients
     chunks: list[tuple[torch.Tensor, torch.Tensor]]  # (snapshot, sampled) pieces of the large tensors
     chunk_index: torch.Tensor  # per chunk, its large tensor; then again offset by their count (weights)
-    nnz_scale: torch.Tensor  # per large tensor: entries / entries in its zero-count sample
+    nnz_scales: dict[tuple[float, ...], torch.Tensor]  # per large tensor: entries / sampled entries
+    check_steps: list[int]  # per large tensor: check_step of it
 
     @property
     def few(self) -> bool:
@@ -317,9 +318,8 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         maybe_sparse=False,
         chunks=chunks,
         chunk_index=torch.tensor(owners + [o + len(large) for o in owners], dtype=torch.long, device=first.device),
-        nnz_scale=torch.tensor(
-            [p.numel() / stats.sample_size(p) for p in params[len(small) :]], dtype=torch.float64, device=first.device
-        ),
+        nnz_scales={},
+        check_steps=[check_step(p) for p in params[len(small) :]],
     )
 
 
@@ -373,13 +373,17 @@ class Probe:
 
         # Zero share and dead share per layer come out of two addcmul ops as `has - count * scale`
         # (0 where the layer has no tracked entries, or no bias for the dead figure).
-        def f64(values: list[float]) -> torch.Tensor:
-            return torch.tensor(values, device=self.device, dtype=torch.float64)
-
-        self._zero_has = f64([1.0 if m else 0.0 for m in layout.numel])
-        self._zero_scale = f64([-1.0 / m if m else 0.0 for m in layout.numel])
-        self._dead_has = f64([1.0 if b >= 0 else 0.0 for b in layout.bias_of])
-        self._dead_scale = f64([-1.0 / layout.tracked[b].numel() if b >= 0 else 0.0 for b in layout.bias_of])
+        # Zero share and dead share per layer, on the device: (entries - non-zero) / entries,
+        # exactly 0 when every entry is non-zero, and 0 for a layer with no tracked entries
+        # (zero share) or no bias (dead share): their factor is 0.
+        sizes = [
+            list(map(float, layout.numel)),
+            [float(layout.tracked[b].numel()) if b >= 0 else 0.0 for b in layout.bias_of],
+        ]
+        self._share_numel = torch.tensor(sizes, device=self.device, dtype=torch.float64)
+        self._share_inv = torch.tensor(
+            [[1.0 / m if m else 0.0 for m in row] for row in sizes], device=self.device, dtype=torch.float64
+        )
         # Frozen layers are not measured per step, but their weight norm is still worth showing.
         self._frozen_norms = self._frozen_weight_norms()
         self._order = order
@@ -430,8 +434,7 @@ class Probe:
     @property
     def held_bytes(self) -> int:
         """Every tensor byte the probe keeps between steps (snapshot, index tensors, caches)."""
-        tensors = [self._layer_index, self._bias_index, self._zero_has, self._zero_scale]
-        tensors += [self._dead_has, self._dead_scale]
+        tensors = [self._layer_index, self._bias_index, self._share_numel, self._share_inv]
         tensors += [g.scale for g in self._groups]
         tensors += [norms for norms, _ in self._after_norms.values()]
         return self.snapshot_bytes + sum(t.numel() * t.element_size() for t in tensors)
@@ -543,17 +546,18 @@ class Probe:
         When the last post-step already copied these weights into the buffer and took
         their norms (while they were in cache) and nothing has written to them since,
         both are reused: no cold pass over the weights here. "Nothing has written" is
-        checked twice: the version counters catch in-place ops on the parameters, and
-        a comparison of 32 runs of entries spread over each tensor against the snapshot
-        catches broad writes through `p.data`, which bypass the counters (WGAN-style
-        `p.data.clamp_`); a write to a few entries through `p.data` is not caught.
+        checked twice: the version counters catch in-place ops on the parameters, and a
+        comparison with the snapshot at one entry of every row (check_step) catches writes
+        through `p.data`, which bypass the counters: WGAN-style `p.data.clamp_`, rows
+        re-initialised or renormalised. A write through `p.data` to a few scattered
+        entries can go unseen.
         """
         cached = self._after_norms.pop(id(g), None)
         if cached is not None:
             norms, versions = cached
-            large = g.params[g.n_small :]
+            large = zip(g.params[g.n_small :], g.snapshot[g.n_small :], g.check_steps, strict=True)
             if versions == [p._version for p in g.tracked[g.n_small :]] and all(
-                _same_spread(p, snap) for p, snap in zip(large, g.snapshot[g.n_small :], strict=True)
+                _same_sample(p, snap, step) for p, snap, step in large
             ):
                 return norms
         torch._foreach_copy_(g.snapshot[g.n_small :], g.sampled[g.n_small :])
@@ -579,7 +583,11 @@ class Probe:
                 rest = dense[g.n_small :]
                 if rest:
                     gnorm.append(torch.cat([n_small, stats.large_norms(rest)]))
-                    nnz.append(torch.cat([z_small, stats.sample_nonzeros(rest) * g.nnz_scale]))
+                    counts, factors = stats.sample_nonzeros(rest)
+                    scale = g.nnz_scales.get(factors)
+                    if scale is None:  # once per layout of the gradients, not per step
+                        scale = g.nnz_scales[factors] = torch.tensor(factors, dtype=torch.float64, device=g.device)
+                    nnz.append(torch.cat([z_small, counts * scale]))
                 else:
                     gnorm.append(n_small)
                     nnz.append(z_small)
@@ -637,9 +645,10 @@ class Probe:
                 diff.copy_(weight)  # the next step's snapshot, taken while the piece is in cache
         # One index_add_ sums the chunks' squares per tensor: updates first, then weights.
         count = len(g.snapshot) - g.n_small
-        pieces = torch.stack(squares + weights)
+        # In float64: a sum of finite fp32 squares can pass fp32's range (norms past ~1.8e19).
+        pieces = torch.stack(squares + weights).to(torch.float64)
         index = g.chunk_index[: len(pieces)]
-        summed = torch.zeros(len(pieces) // len(squares) * count, dtype=pieces.dtype, device=g.device)
+        summed = torch.zeros(len(pieces) // len(squares) * count, dtype=torch.float64, device=g.device)
         summed = summed.index_add_(0, index, pieces).sqrt_()
         update = summed[:count] if g.exact else summed[:count] * g.scale
         return update, summed[count:]
@@ -658,13 +667,15 @@ class Probe:
         zeros = torch.zeros(4, L, dtype=torch.float64, device=self.device)
         per_layer = zeros.index_add_(1, self._layer_index, per_param)
         per_layer[:3].sqrt_()
-        zero_share = torch.addcmul(self._zero_has, per_layer[3], self._zero_scale)
-        # A unit is dead when its bias gradient is exactly zero for the whole batch; without a
-        # bias the weight's zero share mixes dead units with inputs that were zero, so no figure.
-        dead_share = torch.addcmul(self._dead_has, per_param[3][self._bias_index], self._dead_scale)
+        # Rows: zero share of each layer's gradient, and dead share: a unit is dead when its bias
+        # gradient is exactly zero for the whole batch; without a bias the weight's zero share
+        # mixes dead units with inputs that were zero, so no figure. abs_ turns the -0.0 of
+        # (0 - count) * 0 into 0.0.
+        counts = torch.stack([per_layer[3], per_param[3][self._bias_index]])
+        shares = torch.sub(self._share_numel, counts).mul_(self._share_inv).abs_()
         loss = self._take_loss()
         # The step's one device -> host transfer:
-        flat = torch.cat([per_layer[:3].reshape(-1), zero_share, dead_share, loss]).tolist()
+        flat = torch.cat([per_layer[:3].reshape(-1), shares.reshape(-1), loss]).tolist()
         g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
         zero_frac, dead = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
         loss_value = flat[5 * L]
@@ -767,23 +778,35 @@ class Probe:
         }
 
 
-# Runs of 16 entries compared per tensor before a cached snapshot is reused: a broad
-# write changes most entries, so a few dozen runs catch it; each costs a memory round trip.
-CHECK_RUNS = 32
+# At most this many entries per tensor are compared before a cached snapshot is reused.
+CHECK_MAX = 4096
 
 
-def _same_spread(param: torch.Tensor, snapshot: torch.Tensor) -> bool:
-    """Whether runs of entries spread over `param` equal the snapshot's (stats.spread_runs).
+def check_step(param: torch.Tensor) -> int:
+    """Distance between the entries `_same_sample` compares for a parameter shaped like `param`.
 
-    The runs are views, so only the sampled cache lines are read: ~10 us, where a
-    full comparison would cost a cold read of the weights.
+    One entry per row (entries per index of the first dimension) with the column moving on
+    by one each row, so a write to any whole row, or any whole column of a matrix with at
+    least as many rows as columns, is seen; past CHECK_MAX rows, evenly spread rows.
+    0 for a non-contiguous parameter, which is compared whole.
     """
-    runs = stats.spread_runs(param, blocks=CHECK_RUNS, block=16)
-    if runs is None:  # rare: a non-contiguous parameter; compare rows spread over dim 0
-        step = stats.coprime_step(param.shape[0] // CHECK_RUNS) if param.dim() else 1
-        return torch.equal(param[::step], snapshot[::step]) if param.dim() else torch.equal(param, snapshot)
-    snap = stats.spread_runs(snapshot, blocks=CHECK_RUNS, block=16)
-    return snap is not None and torch.equal(runs, snap)
+    n = param.numel()
+    if not param.is_contiguous():
+        return 0
+    row = n // param.shape[0] if param.dim() > 1 and param.shape[0] else 1
+    step = max(row + 1, n // CHECK_MAX)
+    while row > 1 and math.gcd(step, row) != 1:
+        step += 1
+    return step
+
+
+def _same_sample(param: torch.Tensor, snapshot: torch.Tensor, step: int) -> bool:
+    """Whether `param` still equals the snapshot at the entries check_step picks (views: only
+    those are read, ~100 us for two 2048-row matrices, where a full comparison would cost a
+    cold read of both tensors, the very pass the reuse saves)."""
+    if step == 0:
+        return torch.equal(param, snapshot)
+    return torch.equal(param.view(-1)[::step], snapshot.view(-1)[::step])
 
 
 def _loss_tensor(value: Any, device: torch.device) -> torch.Tensor:

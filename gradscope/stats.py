@@ -9,6 +9,7 @@ already came back non-finite, so a healthy run never pays for them.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 
 import torch
@@ -64,22 +65,33 @@ def nonzeros(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
 def spread_runs(t: torch.Tensor, blocks: int = BLOCKS, block: int = BLOCK) -> torch.Tensor | None:
     """A view of `blocks` runs of `block` consecutive entries spread evenly over a contiguous t.
 
-    The distance between runs is `block` times an odd number prime to 3, 5 and 7, so on a
-    matrix with a power-of-two (or small-multiple) row length the runs fall in every
-    column range rather than the same few. None if t is not contiguous or too small.
+    Rows are the entries per index of the first dimension; the runs' starting columns
+    move through each row (see _runs_layout) instead of landing on the same few
+    columns of every row. None if t is not contiguous or too small.
     """
     n = t.numel()
     if not t.is_contiguous() or n < 2 * block:
         return None
-    count, gap, start = _runs_layout(n, blocks, block)
+    row = n // t.shape[0] if t.dim() > 1 and t.shape[0] else n
+    count, gap, start = _runs_layout(n, row, blocks, block)
     return t.as_strided((count, block), (gap, 1), t.storage_offset() + start)
 
 
 @functools.cache
-def _runs_layout(n: int, blocks: int, block: int) -> tuple[int, int, int]:
-    """(count, gap, first entry) of spread_runs for a tensor of n entries (parameters keep their
-    sizes, so this is worked out once per size, not per step)."""
-    gap = block * coprime_step(n // (block * blocks))
+def _runs_layout(n: int, row: int, blocks: int, block: int) -> tuple[int, int, int]:
+    """(count, gap, first entry) of spread_runs for a tensor of n entries in rows of `row`
+    (parameters keep their shapes, so this is worked out once per shape, not per step).
+
+    The gap leaves a remainder of about 0.382 of a row (1 - 1/golden ratio), prime to the
+    row length, so successive runs start at well-spread columns; a remainder of 0 or a
+    small one would put every run in the same few columns.
+    """
+    gap = max(block, n // blocks)
+    if row < n:
+        rest = max(1, round(row * 0.381966))
+        while math.gcd(rest, row) != 1:
+            rest += 1
+        gap += (rest - gap) % row
     count = min(blocks, (n - block) // gap + 1)
     return count, gap, (n - ((count - 1) * gap + block)) // 2
 
@@ -99,19 +111,17 @@ def _sampled_nonzeros(t: torch.Tensor) -> torch.Tensor:
     return torch.count_nonzero(runs).to(torch.float64) * (t.numel() / runs.numel())
 
 
-def sample_size(t: torch.Tensor) -> int:
-    """How many entries of a tensor shaped like t sample_nonzeros counts."""
-    runs = spread_runs(t)
-    return t.numel() if runs is None else runs.numel()
+def sample_nonzeros(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, tuple[float, ...]]:
+    """Non-zero entries among each tensor's sample (spread_runs, or all of it if not contiguous),
+    and per tensor the factor (entries / sampled entries) that turns a count into an estimate.
 
-
-def sample_nonzeros(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Non-zero entries among each tensor's sample (spread_runs, or all of it if not contiguous).
-
-    Scale by numel / sample_size for an estimate of the whole tensor's count.
+    The sample follows each tensor's own layout: a gradient need not be laid out like its
+    parameter.
     """
+    samples = [t if (runs := spread_runs(t)) is None else runs for t in tensors]
     # count_nonzero: a full reduction with no temporary (bool().sum() would allocate one).
-    return torch.stack([torch.count_nonzero(t if (runs := spread_runs(t)) is None else runs) for t in tensors])
+    counts = torch.stack([torch.count_nonzero(x) for x in samples])
+    return counts, tuple(t.numel() / max(x.numel(), 1) for t, x in zip(tensors, samples, strict=True))
 
 
 def sum_of_squares(t: torch.Tensor) -> torch.Tensor:
