@@ -105,10 +105,8 @@ def coprime_step(step: int) -> int:
 
 
 def _sampled_nonzeros(t: torch.Tensor) -> torch.Tensor:
-    runs = spread_runs(t)
-    if runs is None:
-        return torch.count_nonzero(t).to(torch.float64)
-    return torch.count_nonzero(runs).to(torch.float64) * (t.numel() / runs.numel())
+    counts, (factor,) = sample_nonzeros([t])
+    return counts[0].to(torch.float64) * factor
 
 
 def sample_nonzeros(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, tuple[float, ...]]:
