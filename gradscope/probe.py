@@ -371,8 +371,6 @@ class Probe:
             [order.index(b) if b >= 0 else 0 for b in layout.bias_of], device=self.device, dtype=torch.long
         )
 
-        # Zero share and dead share per layer come out of two addcmul ops as `has - count * scale`
-        # (0 where the layer has no tracked entries, or no bias for the dead figure).
         # Zero share and dead share per layer, on the device: (entries - non-zero) / entries,
         # exactly 0 when every entry is non-zero, and 0 for a layer with no tracked entries
         # (zero share) or no bias (dead share): their factor is 0.
@@ -794,10 +792,7 @@ def check_step(param: torch.Tensor) -> int:
     if not param.is_contiguous():
         return 0
     row = n // param.shape[0] if param.dim() > 1 and param.shape[0] else 1
-    step = max(row + 1, n // CHECK_MAX)
-    while row > 1 and math.gcd(step, row) != 1:
-        step += 1
-    return step
+    return stats.coprime_from(max(row + 1, n // CHECK_MAX), row)
 
 
 def _same_sample(param: torch.Tensor, snapshot: torch.Tensor, step: int) -> bool:

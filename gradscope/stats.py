@@ -88,20 +88,18 @@ def _runs_layout(n: int, row: int, blocks: int, block: int) -> tuple[int, int, i
     """
     gap = max(block, n // blocks)
     if row < n:
-        rest = max(1, round(row * 0.381966))
-        while math.gcd(rest, row) != 1:
-            rest += 1
+        rest = coprime_from(round(row * 0.381966), row)
         gap += (rest - gap) % row
     count = min(blocks, (n - block) // gap + 1)
     return count, gap, (n - ((count - 1) * gap + block)) // 2
 
 
-def coprime_step(step: int) -> int:
-    """The smallest integer >= max(step, 1) that is 1 or prime to 2, 3, 5 and 7."""
-    step = max(1, step)
-    while step > 1 and any(step % k == 0 for k in (2, 3, 5, 7)):
-        step += 1
-    return step
+def coprime_from(value: int, modulus: int) -> int:
+    """The smallest integer >= max(value, 1) that shares no factor with modulus."""
+    value = max(1, value)
+    while math.gcd(value, modulus) != 1:
+        value += 1
+    return value
 
 
 def _sampled_nonzeros(t: torch.Tensor) -> torch.Tensor:
