@@ -75,7 +75,9 @@ class Watch:
         finally:
             self.probe.detach()
             for module, training in self._modes:
-                module.training = training
+                # Only where it changed: Module.__setattr__ costs ~1 us (0.8 ms on a 900-module model).
+                if module.training is not training:
+                    module.training = training
             self._wall = time.perf_counter() - self._started
 
     def loss(self, value: Any) -> None:
