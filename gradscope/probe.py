@@ -9,7 +9,7 @@ per-layer figures on the device with `index_add_`, and brings everything to the
 host in a single transfer: one device sync per recorded step, no Python loop
 over parameters issuing tensor ops. Up to FEW small tensors are reduced by one
 foreach call; more are reduced by size class from one flat buffer (one op per
-class, not per tensor). Large tensors are worked in cache-sized chunks. For
+class, not per tensor). On CPU large tensors are worked in cache-sized chunks. For
 tensors of 64k entries and more the zero-gradient share is estimated on runs of
 entries spread over the tensor (stats.spread_runs); every other figure is exact.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -207,7 +207,6 @@ class _Group:
     params: list[torch.Tensor]  # detached views of the parameters
     sampled: list[torch.Tensor]  # what is snapshotted: the whole tensor or a strided sample of it
     snapshot: list[torch.Tensor]  # views into `buffer`, one per entry of `sampled`
-    scale: torch.Tensor  # sqrt(numel / sampled numel) per large tensor, to scale a sampled norm
     buffer: torch.Tensor
     exact: bool
     n_small: int  # the first n_small tensors are small
@@ -216,10 +215,11 @@ class _Group:
     stacked: list[torch.Tensor]  # per class: the buffer as [count, *shape], for torch.stack(out=)
     tracked: list[torch.nn.Parameter]  # the parameters themselves, in buffer order
     maybe_sparse: bool  # an Embedding with sparse=True could give sparse gradients
+    chunked: bool  # large tensors are worked in cache-sized pieces (CPU); else whole, by foreach ops
     chunks: list[tuple[torch.Tensor, torch.Tensor]]  # (snapshot, sampled) pieces of the large tensors
-    chunk_index: torch.Tensor  # per chunk, its large tensor; then again offset by their count (weights)
-    nnz_scales: dict[tuple[float, ...], torch.Tensor]  # per large tensor: entries / sampled entries
-    check_steps: list[int]  # per large tensor: check_step of it
+    chunk_owner: list[int]  # per chunk, the index in `params` of its tensor
+    scale_sq: list[float]  # per large tensor: entries / snapshotted entries (low mode's update scale)
+    checks: list[tuple[torch.Tensor, torch.Tensor]]  # per large tensor: what _large_snapshot compares
 
     @property
     def few(self) -> bool:
@@ -235,16 +235,11 @@ class _Group:
         for (first, count, _), out in zip(self.classes, self.stacked, strict=True):
             torch.stack(tensors[first : first + count], out=out)
 
-    def small_norms(self, tensors: list[torch.Tensor]) -> torch.Tensor:
-        """Norms of the small tensors; unless they are few, `tensors` must be the ones in the buffer."""
-        if self.few:
-            return stats.norms(tensors[: self.n_small]) if self.n_small else self.scale[:0]
-        return stats.class_norms(self.views)
 
-    def small_nonzeros(self, tensors: list[torch.Tensor]) -> torch.Tensor:
-        if self.few:
-            return stats.nonzeros(tensors[: self.n_small]) if self.n_small else self.scale[:0]
-        return stats.class_nonzeros(self.views)
+def in_pieces(device: torch.device) -> bool:
+    """Whether large tensors are worked in cache-sized pieces: on CPU, where a piece's passes
+    then hit the cache; not on a GPU, where each piece would cost kernel launches for nothing."""
+    return device.type == "cpu"
 
 
 def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory: str) -> _Group:
@@ -281,9 +276,12 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         start += size
     views = [buffer[o : o + k * n].view(k, n) for o, (_, k, n) in zip(offsets, classes, strict=True)]
     stacked = [v.view(k, *params[first].shape) for v, (first, k, _) in zip(views, classes, strict=True)]
+    chunked = in_pieces(first.device)
     chunks: list[tuple[torch.Tensor, torch.Tensor]] = []
     owners: list[int] = []
-    for j, (snap, sample) in enumerate(zip(snapshot[len(small) :], sampled[len(small) :], strict=True)):
+    for j, (snap, sample) in enumerate(zip(snapshot, sampled, strict=True)):
+        if j < len(small) or not chunked:
+            continue
         flat = _flat(sample)
         if flat.dim() != 1:  # a non-contiguous parameter: one piece, in its own shape
             chunks.append((snap, sample))
@@ -292,14 +290,12 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         for piece in zip(torch.split(snap.reshape(-1), CHUNK), torch.split(flat, CHUNK), strict=True):
             chunks.append(piece)
             owners.append(j)
-    scale = torch.tensor(
-        [
-            math.sqrt(p.numel() / max(t.numel(), 1))
-            for p, t in zip(params[len(small) :], sampled[len(small) :], strict=True)
-        ],
-        dtype=torch.float64,
-        device=first.device,
-    )
+    large_pairs = list(zip(params[len(small) :], sampled[len(small) :], strict=True))
+    scale_sq = [p.numel() / max(t.numel(), 1) for p, t in large_pairs]
+    checks = []
+    for p, snap in zip(params[len(small) :], snapshot[len(small) :], strict=True):
+        step = check_step(p)
+        checks.append((p, snap) if step == 0 else (p.view(-1)[::step], snap.view(-1)[::step]))
     return _Group(
         device=first.device,
         dtype=first.dtype,
@@ -307,7 +303,6 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         params=params,
         sampled=sampled,
         snapshot=snapshot,
-        scale=scale,
         buffer=buffer,
         exact=all(t is p for t, p in zip(sampled, params, strict=True)),
         n_small=len(small),
@@ -316,11 +311,39 @@ def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory:
         stacked=stacked,
         tracked=[tracked[i] for i in positions],
         maybe_sparse=False,
+        chunked=chunked,
         chunks=chunks,
-        chunk_index=torch.tensor(owners + [o + len(large) for o in owners], dtype=torch.long, device=first.device),
-        nnz_scales={},
-        check_steps=[check_step(p) for p in params[len(small) :]],
+        chunk_owner=owners,
+        scale_sq=scale_sq,
+        checks=checks,
     )
+
+
+class Part(NamedTuple):
+    """What a run of a step's per-entry figures holds (see Probe._finish)."""
+
+    group: int
+    figure: str  # "g" gradient, "w" weight before the step, "u" update, "c" non-zero count, "next" (kept)
+    span: str  # which of the group's tensors: "small", "large", "all", or "chunks" (one per piece)
+    exp: int  # 2: the entries are norms; 1: squares or counts
+    sampled: bool = False  # large tensors' entries are scaled: counts by their sample factor, updates by scale_sq
+
+
+@dataclass(frozen=True)
+class _Plan:
+    dest: torch.Tensor  # per entry: slot in [grad, weight, update, count] x layers (+1 spare)
+    exp: torch.Tensor
+    mult: torch.Tensor
+    scaled: bool  # some multiplier is not 1
+    bias: torch.Tensor  # per layer: position of its bias's non-zero count
+    updates: tuple[tuple[int, int, int], ...]  # (position, group, index in group) of large tensors' updates
+
+    def large_updates(self, values: list[float]) -> dict[tuple[int, int], float]:
+        """||update||^2 of each large tensor, summed over its pieces (for the slow path)."""
+        out: dict[tuple[int, int], float] = {}
+        for position, group, j in self.updates:
+            out[(group, j)] = out.get((group, j), 0.0) + values[position]
+        return out
 
 
 @dataclass
@@ -346,13 +369,17 @@ class Probe:
         self._handles: list[Any] = []
         self._pending_loss: list[Any] = []
         self._late_losses: list[tuple[int, Any]] = []
-        # Per group: next step's large-weight norms and the parameters' version counters.
+        # Per group: next step's large-weight squares (per piece) and the parameters' version counters.
         self._after_norms: dict[int, tuple[torch.Tensor, list[int]]] = {}
+        self._keep: dict[int, list[int]] = {}  # this step's groups whose squares go to _after_norms
         self._loss_after_step: bool | None = None
         self._step_loss: torch.Tensor | None = None
-        self._grads: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._listed: list[tuple[Part, list[torch.Tensor]]] = []  # this step's figures, see _finish
+        self._tensors: list[tuple[Part, torch.Tensor]] = []
+        self._factors: tuple[tuple[float, ...], ...] = ()
+        self._measured = False
+        self._plans: dict[Any, _Plan] = {}
         self._present: tuple[bool, ...] = ()
-        self._weights: torch.Tensor | None = None
         self._recording = False
         self._last_scale: float | None = None
         self._lr: tuple[float, ...] = ()
@@ -365,23 +392,13 @@ class Probe:
             by_key.setdefault((p.device, p.dtype), []).append(i)
         self._groups = [_make_group(pos, layout.tracked, self.memory) for pos in by_key.values()]
         order = [i for g in self._groups for i in g.positions]
-        # Figures are computed group by group; this maps them back to layers.
-        self._layer_index = torch.tensor([layout.layer_of[i] for i in order], device=self.device)
-        self._bias_index = torch.tensor(
-            [order.index(b) if b >= 0 else 0 for b in layout.bias_of], device=self.device, dtype=torch.long
-        )
-
         # Zero share and dead share per layer, on the device: (entries - non-zero) / entries,
         # exactly 0 when every entry is non-zero, and 0 for a layer with no tracked entries
         # (zero share) or no bias (dead share): their factor is 0.
-        sizes = [
-            list(map(float, layout.numel)),
-            [float(layout.tracked[b].numel()) if b >= 0 else 0.0 for b in layout.bias_of],
-        ]
+        sizes = list(map(float, layout.numel))
+        sizes += [float(layout.tracked[b].numel()) if b >= 0 else 0.0 for b in layout.bias_of]
         self._share_numel = torch.tensor(sizes, device=self.device, dtype=torch.float64)
-        self._share_inv = torch.tensor(
-            [[1.0 / m if m else 0.0 for m in row] for row in sizes], device=self.device, dtype=torch.float64
-        )
+        self._share_inv = torch.tensor([1.0 / m if m else 0.0 for m in sizes], device=self.device, dtype=torch.float64)
         # Frozen layers are not measured per step, but their weight norm is still worth showing.
         self._frozen_norms = self._frozen_weight_norms()
         self._order = order
@@ -432,8 +449,8 @@ class Probe:
     @property
     def held_bytes(self) -> int:
         """Every tensor byte the probe keeps between steps (snapshot, index tensors, caches)."""
-        tensors = [self._layer_index, self._bias_index, self._share_numel, self._share_inv]
-        tensors += [g.scale for g in self._groups]
+        tensors = [self._share_numel, self._share_inv]
+        tensors += [t for plan in self._plans.values() for t in (plan.dest, plan.exp, plan.mult, plan.bias)]
         tensors += [norms for norms, _ in self._after_norms.values()]
         return self.snapshot_bytes + sum(t.numel() * t.element_size() for t in tensors)
 
@@ -472,11 +489,13 @@ class Probe:
         self._lr = tuple(float(g["lr"]) for g in optimizer.param_groups)
         # args holds the optimizer itself first, then step()'s own arguments.
         closure = kwargs.get("closure", args[1] if len(args) > 1 else None)
+        self._listed, self._tensors, self._keep = [], [], {}
+        self._measured = False
         if closure is None:
-            self._grads = self._measure_grads()  # borrows the snapshot buffer, so it goes first
-            self._weights = self._take_snapshot()
+            self._measure_grads()  # borrows the snapshot buffer, so it goes first
+            self._take_snapshot()
             return None
-        self._weights = self._take_snapshot()
+        self._take_snapshot()
         # Closure optimizers compute the gradient inside step(): measure it after
         # the first evaluation, which is at the weights the step starts from.
         state = {"first": True}
@@ -486,7 +505,7 @@ class Probe:
             if state["first"]:
                 state["first"] = False
                 # The weight snapshot is already in the buffer: reduce gradients tensor by tensor.
-                self._grads = self._measure_grads(use_buffer=False)
+                self._measure_grads(use_buffer=False)
                 if isinstance(loss, torch.Tensor):
                     self._step_loss = loss.detach().reshape(-1)[:1].to(self.device, torch.float64)
             return loss
@@ -530,19 +549,87 @@ class Probe:
         self.resolve_losses()
 
     # -- measuring ---------------------------------------------------------------
-    def _take_snapshot(self) -> torch.Tensor:
-        weight_norms = []
-        for g in self._groups:
-            g.copy_small(g.sampled)
-            small = g.small_norms(g.params)
-            weight_norms.append(torch.cat([small, self._large_snapshot(g)]) if len(g.params) > g.n_small else small)
-        return torch.cat(weight_norms)
+    # A recorded step gathers its figures as parts: lists of 0-d tensors (one per tensor or
+    # piece, from foreach calls and dots) and 1-D tensors (one entry per tensor), each named
+    # by a Part. _finish stacks all lists in one call, joins them with the tensors, and turns
+    # the lot into per-layer figures with one index_add_, by a _Plan worked out once per
+    # arrangement of parts: per entry its layer's slot, its exponent, its multiplier.
 
-    def _large_snapshot(self, g: _Group) -> torch.Tensor:
-        """Snapshot the large weights and return their norms.
+    def _add(self, part: Part, values: list[torch.Tensor] | torch.Tensor) -> None:
+        if isinstance(values, list):
+            if values:
+                self._listed.append((part, values))
+        elif values.numel():
+            self._tensors.append((part, values))
+
+    def _measure_grads(self, use_buffer: bool = True) -> None:
+        """Gradient norms (squares for large tensors) and non-zero counts of every tracked tensor.
+
+        With use_buffer, many small gradients are first copied into the (free) snapshot
+        buffer so they reduce by size class; the weight snapshot is taken after.
+        """
+        self._measured = True
+        present: list[bool] = []
+        factors: list[tuple[float, ...]] = []
+        for k, g in enumerate(self._groups):
+            grads = [p.grad for p in g.tracked]
+            dense = [x for x in grads if x is not None]
+            complete = len(dense) == len(grads)
+            present.extend([True] * len(grads) if complete else [x is not None for x in grads])
+            n = g.n_small
+            if complete and (use_buffer or g.few) and not (g.maybe_sparse and any(x.is_sparse for x in dense)):
+                rest = dense[n:]
+                samples, sampled = stats.nonzero_samples(rest)
+                if g.few:
+                    if n:
+                        self._add(Part(k, "g", "small", 2), stats.norm_list(dense[:n]))
+                    if n or rest:
+                        # Counts of the small gradients and of the large ones' samples: one call.
+                        self._add(Part(k, "c", "all", 1, sampled=True), stats.norm_list(dense[:n] + samples, 0))
+                else:
+                    g.copy_small(dense)
+                    self._add(Part(k, "g", "small", 2), stats.class_norms(g.views))
+                    self._add(Part(k, "c", "small", 1), stats.class_nonzeros(g.views))
+                    if rest:
+                        self._add(Part(k, "c", "large", 1, sampled=True), stats.norm_list(samples, 0))
+                if rest:
+                    self._add(Part(k, "g", "large", 1), [stats.sum_of_squares(_flat(t)) for t in rest])
+                factors.append(sampled)
+                continue
+            # Missing or sparse gradients, or a closure's (the buffer holds the weights by then):
+            # tensor by tensor, zeros where a gradient is missing.
+            norms = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
+            counts = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
+            if complete:
+                norms = stats.norms(dense).to(self.device, torch.float64)
+                counts = stats.nonzeros(dense).to(self.device, torch.float64)
+            elif dense:
+                idx = torch.tensor([i for i, x in enumerate(grads) if x is not None], device=self.device)
+                norms[idx] = stats.norms(dense).to(self.device, torch.float64)
+                counts[idx] = stats.nonzeros(dense).to(self.device, torch.float64)
+            self._add(Part(k, "g", "all", 2), norms)
+            self._add(Part(k, "c", "all", 1), counts)
+            factors.append(())
+        self._present = tuple(present)
+        self._factors = tuple(factors)
+
+    def _take_snapshot(self) -> None:
+        for k, g in enumerate(self._groups):
+            n = g.n_small
+            if n:
+                g.copy_small(g.sampled)
+                if g.few:
+                    self._add(Part(k, "w", "small", 2), stats.norm_list(g.params[:n]))
+                else:
+                    self._add(Part(k, "w", "small", 2), stats.class_norms(g.views))
+            if len(g.params) > n:
+                self._large_snapshot(k, g)
+
+    def _large_snapshot(self, k: int, g: _Group) -> None:
+        """Snapshot the large weights and add their squares.
 
         When the last post-step already copied these weights into the buffer and took
-        their norms (while they were in cache) and nothing has written to them since,
+        their squares (while they were in cache) and nothing has written to them since,
         both are reused: no cold pass over the weights here. "Nothing has written" is
         checked twice: the version counters catch in-place ops on the parameters, and a
         comparison with the snapshot at one entry of every row (check_step) catches writes
@@ -550,130 +637,88 @@ class Probe:
         re-initialised or renormalised. A write through `p.data` to a few scattered
         entries can go unseen.
         """
+        n = g.n_small
         cached = self._after_norms.pop(id(g), None)
         if cached is not None:
-            norms, versions = cached
-            large = zip(g.params[g.n_small :], g.snapshot[g.n_small :], g.check_steps, strict=True)
-            if versions == [p._version for p in g.tracked[g.n_small :]] and all(
-                _same_sample(p, snap, step) for p, snap, step in large
-            ):
-                return norms
-        torch._foreach_copy_(g.snapshot[g.n_small :], g.sampled[g.n_small :])
-        return stats.norms(g.params[g.n_small :])
+            kept, versions = cached
+            if versions == [p._version for p in g.tracked[n:]] and all(torch.equal(a, b) for a, b in g.checks):
+                self._add(Part(k, "w", "chunks", 1), kept)
+                return
+        if g.chunked and g.exact:
+            # Piece by piece, so each piece's square is taken while it is in cache.
+            squares = []
+            for snap, weight in g.chunks:
+                snap.copy_(weight)
+                squares.append(stats.sum_of_squares(weight))
+            self._add(Part(k, "w", "chunks", 1), squares)
+            return
+        torch._foreach_copy_(g.snapshot[n:], g.sampled[n:])
+        self._add(Part(k, "w", "large", 2), stats.norm_list(g.params[n:]))
 
-    def _measure_grads(self, use_buffer: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-        """Gradient norms and non-zero counts per tracked tensor, in buffer order.
-
-        With use_buffer, small gradients are first copied into the (free) snapshot
-        buffer so they reduce by size class; the weight snapshot is taken after.
-        """
-        gnorm, nnz = [], []
-        present: list[bool] = []
-        for g in self._groups:
-            grads = [p.grad for p in g.tracked]
-            dense = [x for x in grads if x is not None]
-            complete = len(dense) == len(grads)
-            present.extend([True] * len(grads) if complete else [x is not None for x in grads])
-            if complete and (use_buffer or g.few) and not (g.maybe_sparse and any(x.is_sparse for x in dense)):
-                if not g.few:
-                    g.copy_small(dense)
-                n_small, z_small = g.small_norms(dense), g.small_nonzeros(dense)
-                rest = dense[g.n_small :]
-                if rest:
-                    gnorm.append(torch.cat([n_small, stats.large_norms(rest)]))
-                    counts, factors = stats.sample_nonzeros(rest)
-                    scale = g.nnz_scales.get(factors)
-                    if scale is None:  # once per layout of the gradients, not per step
-                        scale = g.nnz_scales[factors] = torch.tensor(factors, dtype=torch.float64, device=g.device)
-                    nnz.append(torch.cat([z_small, counts * scale]))
-                else:
-                    gnorm.append(n_small)
-                    nnz.append(z_small)
-                continue
-            if complete:
-                gnorm.append(stats.norms(dense).to(self.device, torch.float64))
-                nnz.append(stats.nonzeros(dense).to(self.device, torch.float64))
-                continue
-            n = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
-            z = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
-            where = [i for i, x in enumerate(grads) if x is not None]
-            if where:
-                idx = torch.tensor(where, device=self.device)
-                n[idx] = stats.norms(dense).to(self.device, torch.float64)
-                z[idx] = stats.nonzeros(dense).to(self.device, torch.float64)
-            gnorm.append(n)
-            nnz.append(z)
-        self._present = tuple(present)
-        return torch.cat(gnorm), torch.cat(nnz)
-
-    def _update_norms(self) -> torch.Tensor:
-        out = []
-        for g in self._groups:
+    def _update_norms(self) -> None:
+        for k, g in enumerate(self._groups):
             n = g.n_small
             if n:
                 torch._foreach_sub_(g.snapshot[:n], g.sampled[:n])  # snapshot now holds W_before - W_after
-            small = g.small_norms(g.snapshot)
-            if len(g.snapshot) > n:
-                # The next step is recorded: keep its weight norms and snapshot, taken here
-                # while in cache. Exact mode only (a sampled piece is not the whole weight),
-                # and CPU only: on CUDA bandwidth is plentiful and the reuse check would
-                # cost a second host sync per step.
-                keep_after = g.exact and g.device.type == "cpu" and self.steps_seen % self.every == 0
-                large, after = self._large_updates(g, keep_after)
-                if keep_after:
-                    self._after_norms[id(g)] = (after, [p._version for p in g.tracked[n:]])
-            else:
-                large = small[:0]
-            out.append(torch.cat([small, large]))
-        return torch.cat(out)
+                if g.few:
+                    self._add(Part(k, "u", "small", 2), stats.norm_list(g.snapshot[:n]))
+                else:
+                    self._add(Part(k, "u", "small", 2), stats.class_norms(g.views))
+            if len(g.snapshot) == n:
+                continue
+            if not g.chunked:
+                torch._foreach_sub_(g.snapshot[n:], g.sampled[n:])
+                self._add(Part(k, "u", "large", 2, sampled=not g.exact), stats.norm_list(g.snapshot[n:]))
+                continue
+            # The next step is recorded: keep its weight squares and snapshot, taken here while
+            # in cache. Exact mode only: a sampled piece is not the whole weight.
+            keep = g.exact and self.steps_seen % self.every == 0
+            self._large_updates(k, g, keep)
+            if keep:
+                self._keep[k] = [p._version for p in g.tracked[n:]]
 
-    def _large_updates(self, g: _Group, with_weights: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        """||W_before - W_after|| of the large tensors (and ||W_after||, the next step's weight norm).
+    def _large_updates(self, k: int, g: _Group, keep: bool) -> None:
+        """||W_before - W_after||^2 of the large tensors, piece by piece (and ||W_after||^2, the
+        next step's weight square, with the next snapshot, when `keep`).
 
-        Worked through in chunks that fit the last-level cache: each chunk's difference
-        and norms are taken while it is still in cache, instead of three passes over
-        tensors larger than the cache. A few dozen calls per step, not one per parameter.
+        Each piece's difference and squares are taken while it is still in cache, instead
+        of three passes over tensors larger than the cache. A few dozen calls per step, not
+        one per parameter. Pieces are summed per tensor in float64 (in _finish): a sum of
+        finite fp32 squares can pass fp32's range (norms past ~1.8e19).
         """
         squares, weights = [], []
         for diff, weight in g.chunks:
             diff.sub_(weight)
             squares.append(stats.sum_of_squares(diff))
-            if with_weights:
+            if keep:
                 weights.append(stats.sum_of_squares(weight))
                 diff.copy_(weight)  # the next step's snapshot, taken while the piece is in cache
-        # One index_add_ sums the chunks' squares per tensor: updates first, then weights.
-        count = len(g.snapshot) - g.n_small
-        # In float64: a sum of finite fp32 squares can pass fp32's range (norms past ~1.8e19).
-        pieces = torch.stack(squares + weights).to(torch.float64)
-        index = g.chunk_index[: len(pieces)]
-        summed = torch.zeros(len(pieces) // len(squares) * count, dtype=torch.float64, device=g.device)
-        summed = summed.index_add_(0, index, pieces).sqrt_()
-        update = summed[:count] if g.exact else summed[:count] * g.scale
-        return update, summed[count:]
+        self._add(Part(k, "u", "chunks", 1, sampled=not g.exact), squares)
+        if keep:
+            self._add(Part(k, "next", "chunks", 1), weights)
 
     def _finish(self, index: int) -> StepRecord:
         L = self._nlayers
-        if self._grads is None:  # a closure that never ran: nothing to measure
-            self._grads = self._measure_grads(use_buffer=False)
-        gnorm, nnz = self._grads
-        wnorm = self._weights if self._weights is not None else torch.zeros_like(gnorm)
-        unorm = self._update_norms()
-        # Rows: gradient, weight and update norms, then non-zero counts, per tracked tensor;
-        # summed per layer (squares for the norms) in one index_add_.
-        per_param = torch.stack([gnorm, wnorm, unorm, nnz]).to(torch.float64)
-        per_param[:3].square_()
-        zeros = torch.zeros(4, L, dtype=torch.float64, device=self.device)
-        per_layer = zeros.index_add_(1, self._layer_index, per_param)
-        per_layer[:3].sqrt_()
-        # Rows: zero share of each layer's gradient, and dead share: a unit is dead when its bias
+        if not self._measured:  # a closure that never ran: nothing measured at the step's start
+            self._measure_grads(use_buffer=False)
+        self._update_norms()
+        values, plan = self._gather()
+        # One vector of per-entry figures -> squares (pow_ by exponent), scaled (sampled
+        # counts, low mode's updates), summed per layer and figure in one index_add_.
+        values.pow_(plan.exp)
+        if plan.scaled:
+            values.mul_(plan.mult)
+        per_layer = torch.zeros(4 * L + 1, dtype=torch.float64, device=self.device).index_add_(0, plan.dest, values)
+        per_layer[: 3 * L].sqrt_()
+        # Zero share of each layer's gradient, then dead share: a unit is dead when its bias
         # gradient is exactly zero for the whole batch; without a bias the weight's zero share
         # mixes dead units with inputs that were zero, so no figure. abs_ turns the -0.0 of
         # (0 - count) * 0 into 0.0.
-        counts = torch.stack([per_layer[3], per_param[3][self._bias_index]])
+        counts = torch.cat([per_layer[3 * L : 4 * L], values.index_select(0, plan.bias)])
         shares = torch.sub(self._share_numel, counts).mul_(self._share_inv).abs_()
         loss = self._take_loss()
         # The step's one device -> host transfer:
-        flat = torch.cat([per_layer[:3].reshape(-1), shares.reshape(-1), loss]).tolist()
+        flat = torch.cat([per_layer[: 3 * L], shares, loss]).tolist()
         g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
         zero_frac, dead = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
         loss_value = flat[5 * L]
@@ -685,9 +730,9 @@ class Probe:
         bad_w = [0] * L
         # One sum instead of a check per figure: NaN and Inf survive addition.
         if not math.isfinite(sum(g_l) + sum(w_l) + sum(u_l) + total_norm):
-            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, unorm)
-        self._grads = None
-        self._weights = None
+            large = plan.large_updates(values.tolist())
+            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, large)
+        self._listed, self._tensors, self._keep = [], [], {}
         return StepRecord(
             step=index,
             loss=None if math.isnan(loss_value) and self._no_loss else loss_value,
@@ -701,6 +746,84 @@ class Probe:
             zero_grad_frac=tuple(zero_frac),
             has_grad=has_grad,
             dead_unit_frac=tuple(dead),
+        )
+
+    def _gather(self) -> tuple[torch.Tensor, _Plan]:
+        """This step's parts as one float64 vector (lists first, in one stack), and its plan;
+        keeps the next step's weight squares (a slice of the stack) for groups in _keep."""
+        listed = [t for _, values in self._listed for t in values]
+        pieces: list[torch.Tensor] = []
+        if listed:
+            first = listed[0]
+            if all(t.dtype == first.dtype and t.device == first.device for t in listed):
+                pieces.append(torch.stack(listed))
+            else:  # groups of several dtypes or devices: one stack per part
+                pieces.append(torch.cat([torch.stack(v).to(self.device, torch.float64) for _, v in self._listed]))
+            offset = 0
+            for part, values in self._listed:
+                if part.figure == "next":
+                    self._after_norms[id(self._groups[part.group])] = (
+                        pieces[0][offset : offset + len(values)],
+                        self._keep[part.group],
+                    )
+                offset += len(values)
+        pieces += [t.to(self.device) for _, t in self._tensors]
+        joined = torch.cat(pieces) if len(pieces) > 1 else pieces[0]
+        key = (tuple(p for p, _ in self._listed), tuple(p for p, _ in self._tensors), self._factors)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._make_plan(key[0] + key[1])
+        return joined.to(torch.float64, copy=True), plan
+
+    def _make_plan(self, parts: tuple[Part, ...]) -> _Plan:
+        """Per entry of the joined vector: its slot among [grad, weight, update, count] x layer
+        (a spare last slot for the next step's squares), its exponent and its multiplier."""
+        L = self._nlayers
+        slot_of = {"g": 0, "w": 1, "u": 2, "c": 3}
+        dest: list[int] = []
+        exp: list[float] = []
+        mult: list[float] = []
+        count_at: dict[int, int] = {}  # tracked index -> position of its non-zero count
+        updates: list[tuple[int, int, int]] = []  # (position, group, index in group) of large updates
+        for part in parts:
+            g = self._groups[part.group]
+            n = g.n_small
+            members = {
+                "small": range(n),
+                "large": range(n, len(g.params)),
+                "all": range(len(g.params)),
+                "chunks": g.chunk_owner,
+            }[part.span]
+            for j in members:
+                tracked = g.positions[j]
+                position = len(dest)
+                if part.figure == "next":
+                    dest.append(4 * L)
+                else:
+                    dest.append(slot_of[part.figure] * L + self.layout.layer_of[tracked])
+                exp.append(float(part.exp))
+                factor = 1.0
+                if part.sampled and j >= n:
+                    large = j - n
+                    factor = self._factors[part.group][large] if part.figure == "c" else g.scale_sq[large]
+                mult.append(factor)
+                if part.figure == "c":
+                    count_at[tracked] = position
+                if part.figure == "u" and j >= n:
+                    updates.append((position, part.group, j))
+        first_count = min(count_at.values(), default=0)
+        bias = [count_at.get(b, first_count) if b >= 0 else first_count for b in self.layout.bias_of]
+
+        def tensor(values: list[float] | list[int], dtype: torch.dtype) -> torch.Tensor:
+            return torch.tensor(values, dtype=dtype, device=self.device)
+
+        return _Plan(
+            dest=tensor(dest, torch.long),
+            exp=tensor(exp, torch.float64),
+            mult=tensor(mult, torch.float64),
+            scaled=any(m != 1.0 for m in mult),
+            bias=tensor(bias, torch.long),
+            updates=tuple(updates),
         )
 
     def _take_loss(self) -> torch.Tensor:
@@ -729,7 +852,7 @@ class Probe:
         return tuple(has)
 
     def _slow_path(
-        self, g_l: list[float], w_l: list[float], u_l: list[float], unorm: torch.Tensor
+        self, g_l: list[float], w_l: list[float], u_l: list[float], large: dict[tuple[int, int], float]
     ) -> tuple[list[float], list[float], list[float], float, list[int], list[int]]:
         """Some figure is NaN/Inf: count bad entries and redo overflowed norms in float64."""
         layout = self.layout
@@ -755,14 +878,11 @@ class Probe:
             # Small tensors: the buffer still holds W_before - W_after, so redo their norms without
             # fp32 overflow. Large tensors' part of the buffer may hold the next snapshot by now:
             # keep their figures as measured.
-            per_param = unorm.tolist()
             update_sq = [0.0] * L
-            k = 0
-            for g in self._groups:
+            for k, g in enumerate(self._groups):
                 for j, (pos, diff) in enumerate(zip(g.positions, g.snapshot, strict=True)):
-                    value = stats.exact_norm(diff) if j < g.n_small else per_param[k]
-                    update_sq[layout.layer_of[pos]] += value * value
-                    k += 1
+                    square = stats.exact_norm(diff) ** 2 if j < g.n_small else large.get((k, j), 0.0)
+                    update_sq[layout.layer_of[pos]] += square
             u_new = [u if not math.isinf(u) else math.sqrt(v) for u, v in zip(u_l, update_sq, strict=True)]
         return g_new, w_new, u_new, math.sqrt(total_sq), bad_g, bad_w
 

@@ -103,21 +103,26 @@ def coprime_from(value: int, modulus: int) -> int:
 
 
 def _sampled_nonzeros(t: torch.Tensor) -> torch.Tensor:
-    counts, (factor,) = sample_nonzeros([t])
-    return counts[0].to(torch.float64) * factor
+    (sample,), (factor,) = nonzero_samples([t])
+    return torch.count_nonzero(sample).to(torch.float64) * factor
 
 
-def sample_nonzeros(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, tuple[float, ...]]:
-    """Non-zero entries among each tensor's sample (spread_runs, or all of it if not contiguous),
-    and per tensor the factor (entries / sampled entries) that turns a count into an estimate.
+def nonzero_samples(tensors: Sequence[torch.Tensor]) -> tuple[list[torch.Tensor], tuple[float, ...]]:
+    """What to count the non-zero entries of, per tensor (spread_runs, or all of it if not
+    contiguous), and the factor (entries / sampled entries) that turns a count into an estimate.
 
     The sample follows each tensor's own layout: a gradient need not be laid out like its
     parameter.
     """
     samples = [t if (runs := spread_runs(t)) is None else runs for t in tensors]
-    # count_nonzero: a full reduction with no temporary (bool().sum() would allocate one).
-    counts = torch.stack([torch.count_nonzero(x) for x in samples])
-    return counts, tuple(t.numel() / max(x.numel(), 1) for t, x in zip(tensors, samples, strict=True))
+    return samples, tuple(t.numel() / max(x.numel(), 1) for t, x in zip(tensors, samples, strict=True))
+
+
+def norm_list(tensors: Sequence[torch.Tensor], order: int = 2) -> list[torch.Tensor]:
+    """Per-tensor norm (order 0: non-zero count) of dense tensors, as 0-d tensors from one
+    foreach call; fp16/bf16 reduced in fp32. Counts are exact in fp32 up to 2^24 entries."""
+    kind = torch.float32 if tensors[0].dtype in LOW_PRECISION else None
+    return list(torch._foreach_norm(list(tensors), order, dtype=kind))
 
 
 def sum_of_squares(t: torch.Tensor) -> torch.Tensor:
@@ -131,12 +136,6 @@ def sum_of_squares(t: torch.Tensor) -> torch.Tensor:
         return torch.dot(t, t)
     norm: torch.Tensor = torch.linalg.vector_norm(t, dtype=torch.float32 if t.dtype in LOW_PRECISION else None)
     return norm * norm
-
-
-def large_norms(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
-    """L2 norms of a few large tensors (one call each: per-call cost is nothing beside their size)."""
-    squares = [sum_of_squares(t.view(-1) if t.is_contiguous() else t) for t in tensors]
-    return torch.stack(squares).sqrt_()
 
 
 def class_norms(views: Sequence[torch.Tensor]) -> torch.Tensor:

@@ -356,7 +356,7 @@ def test_weights_changed_between_steps_are_measured_afresh() -> None:
             opt.zero_grad()
             F.cross_entropy(model(torch.randn(16, 300)), y).backward()
             first = model[0]
-            expected.append(torch.cat([first.weight.flatten(), first.bias]).norm().item())
+            expected.append(torch.cat([first.weight.flatten(), first.bias]).double().norm().item())
             opt.step()
             with torch.no_grad():
                 first.weight.clamp_(-0.01, 0.01)
@@ -374,10 +374,10 @@ def test_weights_changed_through_data_between_steps_are_measured_afresh() -> Non
             opt.zero_grad()
             F.cross_entropy(model(torch.randn(16, 300)), y).backward()
             first = model[0]
-            before = torch.cat([first.weight.flatten(), first.bias]).detach().clone()
+            before = torch.cat([first.weight.flatten(), first.bias]).detach().double()
             expected_w.append(before.norm().item())
             opt.step()
-            after = torch.cat([first.weight.flatten(), first.bias]).detach()
+            after = torch.cat([first.weight.flatten(), first.bias]).detach().double()
             expected_u.append((after - before).norm().item())
             first.weight.data.clamp_(-0.01, 0.01)
     assert [r.weight_norm[0] for r in w.probe.records] == pytest.approx(expected_w, rel=1e-5)
