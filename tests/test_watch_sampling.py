@@ -127,7 +127,9 @@ def test_whole_tensor_path_for_gpus_gives_the_figures_of_the_piecewise_cpu_path(
                 before = [p.detach().double().clone() for p in model[0].parameters()]
                 opt.step()
                 after = [p.detach().double() for p in model[0].parameters()]
-                updates.append(math.sqrt(sum(float((a - b).square().sum()) for a, b in zip(after, before))))
+                updates.append(
+                    math.sqrt(sum(float((a - b).square().sum()) for a, b in zip(after, before, strict=True)))
+                )
         figures = [r.grad_norm + r.weight_norm + r.update_norm + r.zero_grad_frac for r in w.probe.records]
         return figures, updates
 
