@@ -331,10 +331,11 @@ class Part(NamedTuple):
 
 @dataclass(frozen=True)
 class _Plan:
+    # Compact (int32, int8; multipliers only if some are not 1): a plan has ~4 entries per
+    # tensor, which beside a model of many tiny tensors is not nothing.
     dest: torch.Tensor  # per entry: slot in [grad, weight, update, count] x layers (+1 spare)
     exp: torch.Tensor
-    mult: torch.Tensor
-    scaled: bool  # some multiplier is not 1
+    mult: torch.Tensor | None
     bias: torch.Tensor  # per layer: position of its bias's non-zero count
     updates: tuple[tuple[int, int, int], ...]  # (position, group, index in group) of large tensors' updates
 
@@ -450,7 +451,8 @@ class Probe:
     def held_bytes(self) -> int:
         """Every tensor byte the probe keeps between steps (snapshot, index tensors, caches)."""
         tensors = [self._share_numel, self._share_inv]
-        tensors += [t for plan in self._plans.values() for t in (plan.dest, plan.exp, plan.mult, plan.bias)]
+        for plan in self._plans.values():
+            tensors += [plan.dest, plan.exp, plan.bias] + ([] if plan.mult is None else [plan.mult])
         tensors += [norms for norms, _ in self._after_norms.values()]
         return self.snapshot_bytes + sum(t.numel() * t.element_size() for t in tensors)
 
@@ -706,7 +708,7 @@ class Probe:
         # One vector of per-entry figures -> squares (pow_ by exponent), scaled (sampled
         # counts, low mode's updates), summed per layer and figure in one index_add_.
         values.pow_(plan.exp)
-        if plan.scaled:
+        if plan.mult is not None:
             values.mul_(plan.mult)
         per_layer = torch.zeros(4 * L + 1, dtype=torch.float64, device=self.device).index_add_(0, plan.dest, values)
         per_layer[: 3 * L].sqrt_()
@@ -781,7 +783,7 @@ class Probe:
         L = self._nlayers
         slot_of = {"g": 0, "w": 1, "u": 2, "c": 3}
         dest: list[int] = []
-        exp: list[float] = []
+        exp: list[int] = []
         mult: list[float] = []
         count_at: dict[int, int] = {}  # tracked index -> position of its non-zero count
         updates: list[tuple[int, int, int]] = []  # (position, group, index in group) of large updates
@@ -801,7 +803,7 @@ class Probe:
                     dest.append(4 * L)
                 else:
                     dest.append(slot_of[part.figure] * L + self.layout.layer_of[tracked])
-                exp.append(float(part.exp))
+                exp.append(part.exp)
                 factor = 1.0
                 if part.sampled and j >= n:
                     large = j - n
@@ -818,11 +820,10 @@ class Probe:
             return torch.tensor(values, dtype=dtype, device=self.device)
 
         return _Plan(
-            dest=tensor(dest, torch.long),
-            exp=tensor(exp, torch.float64),
-            mult=tensor(mult, torch.float64),
-            scaled=any(m != 1.0 for m in mult),
-            bias=tensor(bias, torch.long),
+            dest=tensor(dest, torch.int32),
+            exp=tensor(exp, torch.int8),
+            mult=tensor(mult, torch.float64) if any(m != 1.0 for m in mult) else None,
+            bias=tensor(bias, torch.int32),
             updates=tuple(updates),
         )
 
