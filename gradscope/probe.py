@@ -600,15 +600,16 @@ class Probe:
                 continue
             # Missing or sparse gradients, or a closure's (the buffer holds the weights by then):
             # tensor by tensor, zeros where a gradient is missing.
-            norms = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
-            counts = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
             if complete:
                 norms = stats.norms(dense).to(self.device, torch.float64)
                 counts = stats.nonzeros(dense).to(self.device, torch.float64)
-            elif dense:
-                idx = torch.tensor([i for i, x in enumerate(grads) if x is not None], device=self.device)
-                norms[idx] = stats.norms(dense).to(self.device, torch.float64)
-                counts[idx] = stats.nonzeros(dense).to(self.device, torch.float64)
+            else:
+                norms = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
+                counts = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
+                if dense:
+                    idx = torch.tensor([i for i, x in enumerate(grads) if x is not None], device=self.device)
+                    norms[idx] = stats.norms(dense).to(self.device, torch.float64)
+                    counts[idx] = stats.nonzeros(dense).to(self.device, torch.float64)
             self._add(Part(k, "g", "all", 2), norms)
             self._add(Part(k, "c", "all", 1), counts)
             factors.append(())
@@ -757,7 +758,8 @@ class Probe:
         pieces: list[torch.Tensor] = []
         if listed:
             first = listed[0]
-            if all(t.dtype == first.dtype and t.device == first.device for t in listed):
+            # A part's entries come from one group, so its first entry speaks for it.
+            if all(v[0].dtype == first.dtype and v[0].device == first.device for _, v in self._listed):
                 pieces.append(torch.stack(listed))
             else:  # groups of several dtypes or devices: one stack per part
                 pieces.append(torch.cat([torch.stack(v).to(self.device, torch.float64) for _, v in self._listed]))
