@@ -579,9 +579,12 @@ class Probe:
             complete = len(dense) == len(grads)
             present.extend([True] * len(grads) if complete else [x is not None for x in grads])
             n = g.n_small
-            if complete and (use_buffer or g.few) and not (g.maybe_sparse and any(x.is_sparse for x in dense)):
-                rest = dense[n:]
-                samples, sampled = stats.nonzero_samples(rest)
+            fast = complete and (use_buffer or g.few) and not (g.maybe_sparse and any(x.is_sparse for x in dense))
+            rest = dense[n:] if fast else []
+            samples, sampled = stats.nonzero_samples(rest)
+            # Counts by foreach norm(0) are fp32, exact to 2^24: a non-contiguous gradient
+            # counted whole past that goes the general way (count_nonzero, int64).
+            if fast and all(x.numel() <= 1 << 24 for x in samples):
                 if g.few:
                     if n:
                         self._add(Part(k, "g", "small", 2), stats.norm_list(dense[:n]))
@@ -860,10 +863,18 @@ class Probe:
         """Some figure is NaN/Inf: count bad entries and redo overflowed norms in float64."""
         layout = self.layout
         L = self._nlayers
+        # Where the buffer still holds W_before - W_after of a whole tensor (small tensors; large
+        # ones unless this step copied the next snapshot in, or only a sample is kept), the
+        # weights before the step and the update can be redone exactly.
+        diffs: dict[int, torch.Tensor] = {}
+        for k, g in enumerate(self._groups):
+            for j, (pos, diff) in enumerate(zip(g.positions, g.snapshot, strict=True)):
+                if j < g.n_small or (k not in self._keep and g.sampled[j] is g.params[j]):
+                    diffs[pos] = diff
         bad_g, bad_w = [0] * L, [0] * L
         grad_sq, weight_sq = [0.0] * L, [0.0] * L
         total_sq = 0.0
-        for param, layer in zip(layout.tracked, layout.layer_of, strict=True):
+        for pos, (param, layer) in enumerate(zip(layout.tracked, layout.layer_of, strict=True)):
             grad = param.grad
             ng, nw = stats.count_nonfinite(grad), stats.count_nonfinite(param.detach())
             bad_g[layer] += ng
@@ -872,19 +883,19 @@ class Probe:
                 value = math.nan if ng else stats.exact_norm(grad)
                 grad_sq[layer] += value * value
                 total_sq += value * value
-            weight_sq[layer] += (math.nan if nw else stats.exact_norm(param)) ** 2
+            diff = diffs.get(pos)
+            weights = param.detach() if diff is None else param.detach().double() + diff.double()
+            weight_sq[layer] += (math.nan if nw else stats.exact_norm(weights)) ** 2
         g_new = [math.sqrt(v) if math.isfinite(v) else v for v in grad_sq]
-        # Weight norms here are after the step; only replace those that overflowed.
+        # Only replace weight norms that overflowed (where no diff is kept, by the norm after the step).
         w_new = [w if math.isfinite(w) else math.sqrt(s) for w, s in zip(w_l, weight_sq, strict=True)]
         u_new = u_l
         if any(math.isinf(u) for u in u_l):
-            # Small tensors: the buffer still holds W_before - W_after, so redo their norms without
-            # fp32 overflow. Large tensors' part of the buffer may hold the next snapshot by now:
-            # keep their figures as measured.
             update_sq = [0.0] * L
             for k, g in enumerate(self._groups):
-                for j, (pos, diff) in enumerate(zip(g.positions, g.snapshot, strict=True)):
-                    square = stats.exact_norm(diff) ** 2 if j < g.n_small else large.get((k, j), 0.0)
+                for j, pos in enumerate(g.positions):
+                    diff = diffs.get(pos)
+                    square = stats.exact_norm(diff) ** 2 if diff is not None else large.get((k, j), 0.0)
                     update_sq[layout.layer_of[pos]] += square
             u_new = [u if not math.isinf(u) else math.sqrt(v) for u, v in zip(u_l, update_sq, strict=True)]
         return g_new, w_new, u_new, math.sqrt(total_sq), bad_g, bad_w

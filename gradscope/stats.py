@@ -82,12 +82,14 @@ def _runs_layout(n: int, row: int, blocks: int, block: int) -> tuple[int, int, i
     """(count, gap, first entry) of spread_runs for a tensor of n entries in rows of `row`
     (parameters keep their shapes, so this is worked out once per shape, not per step).
 
-    The gap leaves a remainder of about 0.382 of a row (1 - 1/golden ratio), prime to the
-    row length, so successive runs start at well-spread columns; a remainder of 0 or a
-    small one would put every run in the same few columns.
+    With fewer than 8 runs to a row, the gap leaves a remainder of about 0.382 of a row
+    (1 - 1/golden ratio), prime to the row length, so successive runs start at well-spread
+    columns; a remainder of 0 or a small one would put every run in the same few columns.
+    With more, the runs of each row already spread over its columns, and lengthening the
+    gap would leave a matrix of a few long rows with a handful of runs.
     """
     gap = max(block, n // blocks)
-    if row < n:
+    if row < n and gap * 8 > row:
         rest = coprime_from(round(row * 0.381966), row)
         gap += (rest - gap) % row
     count = min(blocks, (n - block) // gap + 1)

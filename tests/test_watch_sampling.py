@@ -63,7 +63,7 @@ def test_zero_share_sample_follows_the_gradient_layout() -> None:
     assert [r.zero_grad_frac[1] for r in w.probe.records] == pytest.approx(expected, abs=1e-9)
 
 
-@pytest.mark.parametrize("rows, cols", [(128, 704), (2048, 512), (300, 1024), (1000, 1000)])
+@pytest.mark.parametrize("rows, cols", [(128, 704), (2048, 512), (300, 1024), (1000, 1000), (2, 70000), (16, 8192)])
 def test_sampled_zero_share_does_not_alias_with_the_row_length(rows: int, cols: int) -> None:
     """Zeros in whole columns (one-hot inputs): the runs must not all land in the same columns."""
     grad = torch.randn(rows, cols)
@@ -73,8 +73,11 @@ def test_sampled_zero_share_does_not_alias_with_the_row_length(rows: int, cols: 
     assert estimate == pytest.approx(zero_share(grad), abs=0.03)
 
 
-def test_huge_updates_are_summed_without_fp32_overflow() -> None:
-    """Norms past fp32's square range (~1.8e19) come out finite and right."""
+@pytest.mark.parametrize("pieces", [True, False])
+def test_huge_updates_are_summed_without_fp32_overflow(pieces: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Norms past fp32's square range (~1.8e19) come out finite and right, also on the
+    whole-tensor (GPU) path, where the step's update and weights are redone from the buffer."""
+    monkeypatch.setattr("gradscope.probe.in_pieces", lambda device: pieces)
     model = nn.Linear(2048, 1024, bias=False)  # 2.1M entries: several chunks
     with torch.no_grad():
         model.weight.fill_(1.0)
@@ -140,3 +143,18 @@ def test_whole_tensor_path_for_gpus_gives_the_figures_of_the_piecewise_cpu_path(
     for figures in (piecewise, whole):
         measured = [f[4] for f in figures]  # update norm of the first layer
         assert measured == pytest.approx(expected, rel=2e-3 if memory == "exact" else 0.05)
+
+
+def test_zero_share_of_a_huge_non_contiguous_gradient_is_counted_exactly() -> None:
+    """A gradient that cannot be sampled by runs (not contiguous) is counted whole; past 2^24
+    entries an fp32 count would stop short (0.16 instead of 0.0 on 40M entries)."""
+    side = 6000  # 36M entries: past what an fp32 count reaches (2^24, or 2^25 summed in lanes)
+    model = nn.Module()
+    model.weight = nn.Parameter(torch.zeros(side, side).t())  # non-contiguous parameter
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    with gradscope.watch(model, opt) as w:
+        grad = torch.ones(side, side).t()
+        grad[:, :100] = 0  # 100 of 4100 columns of the transposed view: ~2.4% zeros
+        model.weight.grad = grad
+        opt.step()
+    assert w.probe.records[0].zero_grad_frac[0] == pytest.approx(zero_share(grad), abs=1e-12)
