@@ -868,9 +868,9 @@ class Probe:
         # weights before the step and the update can be redone exactly.
         diffs: dict[int, torch.Tensor] = {}
         for k, g in enumerate(self._groups):
-            for j, (pos, diff) in enumerate(zip(g.positions, g.snapshot, strict=True)):
+            for j, (pos, held) in enumerate(zip(g.positions, g.snapshot, strict=True)):
                 if j < g.n_small or (k not in self._keep and g.sampled[j] is g.params[j]):
-                    diffs[pos] = diff
+                    diffs[pos] = held
         bad_g, bad_w = [0] * L, [0] * L
         grad_sq, weight_sq = [0.0] * L, [0.0] * L
         total_sq = 0.0
