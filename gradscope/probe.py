@@ -186,6 +186,8 @@ def _flat(t: torch.Tensor) -> torch.Tensor:
 # Tensors below this size are reduced by size class from the flat buffer: one op per
 # class instead of one per tensor, which on CPU costs ~1 us each (1.2 ms for 1200).
 SMALL = 1 << 16
+# Entries of the scratch tensor sub_small stacks weights into (64 KB in fp32).
+SCRATCH = 1 << 14
 # Up to this many small tensors, one foreach call over them (which loops per tensor in
 # C++) is cheaper than copying them into the buffer and reducing class by class: every
 # op issued costs 5-30 us just after backward or the optimizer has swept the caches.
@@ -234,6 +236,28 @@ class _Group:
             return
         for (first, count, _), out in zip(self.classes, self.stacked, strict=True):
             torch.stack(tensors[first : first + count], out=out)
+
+    def sub_small(self) -> None:
+        """snapshot -= sampled for the small tensors (the snapshot then holds W_before - W_after).
+
+        Many small tensors on CPU: class by class, a block of weights is stacked into a
+        scratch tensor and subtracted from the buffer in one op. A foreach sub dispatches per
+        tensor (0.5 ms for 1200); the scratch holds at most SCRATCH entries (or one tensor)
+        and is freed on return.
+        """
+        n = self.n_small
+        if self.few or not self.chunked:
+            torch._foreach_sub_(self.snapshot[:n], self.sampled[:n])
+            return
+        scratch = torch.empty(max(SCRATCH, self.classes[-1][2]), dtype=self.dtype, device=self.device)
+        for (first, count, size), view in zip(self.classes, self.views, strict=True):
+            shape = self.sampled[first].shape
+            step = max(1, SCRATCH // size)
+            for a in range(0, count, step):
+                k = min(step, count - a)
+                block = scratch[: k * size].view(k, *shape)
+                torch.stack(self.sampled[first + a : first + a + k], out=block)
+                view[a : a + k].sub_(block.view(k, size))
 
 
 def in_pieces(device: torch.device) -> bool:
@@ -665,7 +689,7 @@ class Probe:
         for k, g in enumerate(self._groups):
             n = g.n_small
             if n:
-                torch._foreach_sub_(g.snapshot[:n], g.sampled[:n])  # snapshot now holds W_before - W_after
+                g.sub_small()  # the snapshot now holds W_before - W_after
                 if g.few:
                     self._add(Part(k, "u", "small", 2), stats.norm_list(g.snapshot[:n]))
                 else:

@@ -542,3 +542,17 @@ def test_exploding_float32_update_norm_is_finite_and_correct() -> None:
         f"recomputed (true value {update64:.4g}); gradients' norms are recomputed, updates' are not"
     )
     assert rec.update_norm[0] == pytest.approx(update64, rel=1e-4)
+
+
+def test_many_small_tensors_reduced_by_size_class_with_a_large_one() -> None:
+    """More than FEW small tensors go the size-class way (stacked into the buffer, updates
+    subtracted block by block through a scratch tensor); a large tensor rides along in pieces."""
+    torch.manual_seed(0)
+    blocks: list[nn.Module] = [nn.Linear(6, 32)]
+    for _ in range(20):  # 20 x (32x32 weight, bias, LayerNorm weight and bias): 80 small tensors
+        blocks += [nn.Linear(32, 32), nn.LayerNorm(32), nn.Tanh()]
+    blocks += [nn.Linear(32, 2100), nn.Tanh(), nn.Linear(2100, 3)]  # 67k-entry weight: large (no exact zeros)
+    model = nn.Sequential(*blocks)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    records, expected, _ = train(model, opt, make_batches(4, 6, 3), ce, via_watch=True)
+    assert_figures(records, expected)
