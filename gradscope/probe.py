@@ -254,7 +254,7 @@ class _Group:
         scratch = torch.empty(max(SCRATCH, self.classes[-1][2]), dtype=self.dtype, device=self.device)
         for (first, count, size), view in zip(self.classes, self.views, strict=True):
             shape = self.sampled[first].shape
-            step = max(1, SCRATCH // size)
+            step = max(1, SCRATCH // max(size, 1))  # a zero-entry parameter is a class of size 0
             for a in range(0, count, step):
                 k = min(step, count - a)
                 block = scratch[: k * size].view(k, *shape)

@@ -544,6 +544,30 @@ def test_exploding_float32_update_norm_is_finite_and_correct() -> None:
     assert rec.update_norm[0] == pytest.approx(update64, rel=1e-4)
 
 
+class _WithEmptyLayer(nn.Module):
+    """18 small tensors and a zero-entry Linear whose (empty) output joins the features."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(*(nn.Sequential(nn.Linear(6, 6), nn.Tanh()) for _ in range(9)))
+        self.empty = nn.Linear(6, 0)
+        self.head = nn.Linear(6, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x)
+        return self.head(torch.cat([h, self.empty(h)], dim=1))
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+def test_a_zero_entry_parameter_among_many_small_tensors() -> None:
+    """A size-0 class sorts first on the size-class path; its block arithmetic divided by zero."""
+    torch.manual_seed(0)
+    model = _WithEmptyLayer()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    records, expected, _ = train(model, opt, make_batches(3, 6, 3), ce, via_watch=True)
+    assert_figures(records, expected)
+
+
 def test_many_small_tensors_reduced_by_size_class_with_a_large_one() -> None:
     """More than FEW small tensors go the size-class way (stacked into the buffer, updates
     subtracted block by block through a scratch tensor); a large tensor rides along in pieces."""
