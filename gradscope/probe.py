@@ -457,6 +457,20 @@ class Probe:
                 out[i] = math.sqrt(sum(float(stats.norms([p]).to(torch.float64)[0]) ** 2 for p in params))
         return out
 
+    def replaced(self) -> list[str]:
+        """Layers with a parameter that no longer holds the storage the probe reads.
+
+        `p.data = other` inside a watch leaves the probe reading the old tensor (its
+        figures are then the old tensor's); checked once, when the report is built.
+        """
+        names: dict[str, None] = {}
+        for g in self._groups:
+            for pos, param, held in zip(g.positions, g.tracked, g.params, strict=True):
+                now = param.detach()
+                if now.data_ptr() != held.data_ptr() or now.shape != held.shape or now.dtype != held.dtype:
+                    names[self.layout.layers[self.layout.layer_of[pos]].name] = None
+        return list(names)
+
     # -- attaching -------------------------------------------------------------
     def attach(self) -> None:
         self._handles = [

@@ -143,6 +143,13 @@ class Watch:
                 f"GradScaler skipped {record.run.skipped_steps} step(s) on inf/NaN gradients; "
                 "they are counted, not recorded as updates"
             )
+        replaced = self.probe.replaced()
+        if replaced:
+            extra_notes.append(
+                f"a parameter's storage was replaced inside the watch (p.data = ...) in {', '.join(replaced)}; "
+                "gradscope kept reading the old tensor, so those layers' figures after the swap are not "
+                "the model's: start a new watch after such a swap"
+            )
         return build_report(record, None, replay=False, notes=tuple(extra_notes))
 
     def save(self, path: str | Path) -> None:

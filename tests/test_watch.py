@@ -406,3 +406,22 @@ def test_models_with_only_large_or_non_contiguous_parameters(mode: str) -> None:
             opt.step()
             expected.append((model.w.detach() - before).norm().item())
     assert [r.update_norm[0] for r in w.probe.records] == pytest.approx(expected, rel=1e-4)
+
+
+def test_report_notes_a_parameter_whose_storage_was_swapped() -> None:
+    """`p.data = other` leaves the probe reading the old tensor: the report must say so, by layer."""
+    notes = {}
+    for swap in (False, True):
+        model = make_model()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        with gradscope.watch(model, opt) as w:
+            for i, (x, y) in enumerate(batches(4)):
+                opt.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+                if swap and i == 1:
+                    model[3].weight.data = model[3].weight.detach().clone()
+        notes[swap] = [n for n in w.report().notes if "storage was replaced" in n]
+    assert notes[False] == []
+    assert len(notes[True]) == 1
+    assert "in 3;" in notes[True][0]
