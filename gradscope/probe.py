@@ -409,6 +409,11 @@ class Probe:
         self._present: tuple[bool, ...] = ()
         self._recording = False
         self._last_scale: float | None = None
+        self._index_cache: dict[tuple[int, tuple[bool, ...]], torch.Tensor] = {}
+        # A fused optimizer under GradScaler (see _pre_step): this step's (grad_scale, found_inf),
+        # and the steps it skipped so far, summed on the device.
+        self._amp: tuple[Any, torch.Tensor] | None = None
+        self._fused_skips: torch.Tensor | None = None
         self._lr: tuple[float, ...] = ()
         self._last_recorded = False
         self._no_loss = False
@@ -473,6 +478,9 @@ class Probe:
 
     # -- attaching -------------------------------------------------------------
     def attach(self) -> None:
+        # The scale on entry, so skips before the first executed step count too (GradScaler's
+        # first steps calibrate its scale by skipping). Unused yet, get_scale() does not sync.
+        self._last_scale = self._scale_now()
         self._handles = [
             self.optimizer.register_step_pre_hook(self._pre_step),
             self.optimizer.register_step_post_hook(self._post_step),
@@ -522,12 +530,25 @@ class Probe:
 
     # -- hooks -------------------------------------------------------------------
     def _pre_step(self, optimizer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        self._count_skipped()
+        attr = getattr(optimizer, "found_inf", None)
+        found = attr if isinstance(attr, torch.Tensor) else None
+        if found is not None:
+            # A fused optimizer under GradScaler: step() runs on every iteration with the
+            # gradients still scaled, and the kernel itself unscales them and skips the update
+            # when found_inf is set. Skips are summed on the device (no sync); a recorded
+            # step takes grad_scale and found_inf into its one transfer (_finish).
+            flag = (found > 0).to(torch.float64)
+            self._fused_skips = flag if self._fused_skips is None else self._fused_skips + flag
+        else:
+            skipped = self._count_skipped()
+            if skipped and not self._loss_after_step:
+                self._drop_skipped_losses(skipped)
         if not self._groups:  # a model with no trainable parameter: nothing to measure
             return None
         self._recording = self.steps_seen % self.every == 0
         if not self._recording:
             return None
+        self._amp = None if found is None else (getattr(optimizer, "grad_scale", None), found)
         self._lr = tuple(float(g["lr"]) for g in optimizer.param_groups)
         # args holds the optimizer itself first, then step()'s own arguments.
         closure = kwargs.get("closure", args[1] if len(args) > 1 else None)
@@ -570,24 +591,57 @@ class Probe:
         if self._loss_after_step is None:
             self._loss_after_step = not self._pending_loss and self._step_loss is None
         record = self._finish(index)
+        if record is None:
+            # A fused optimizer skipped this step: counted, not recorded, and not numbered, as
+            # with GradScaler's unfused skip that never calls step(). (A skip on a step that is
+            # not recorded is only seen at the end, so it still counts towards `every`.)
+            self.steps_seen = index
+            self._last_recorded = False
+            return
         self.records.append(record)
         self._last_recorded = True
         if self.log is not None:
             self.log(index, self.figures(record))
 
-    def _count_skipped(self) -> None:
-        """GradScaler skips optimizer.step on inf/NaN gradients and halves its scale."""
+    def _scale_now(self) -> float | None:
         if self.scaler is None or not getattr(self.scaler, "is_enabled", lambda: False)():
-            return
-        scale = float(self.scaler.get_scale())
+            return None
+        return float(self.scaler.get_scale())
+
+    def _count_skipped(self) -> int:
+        """GradScaler skips optimizer.step on inf/NaN gradients and lowers its scale; count the
+        skips since the last call from the drop in scale. (Unfused optimizers: GradScaler has
+        just synced to decide whether to step, so reading the scale costs no wait.)"""
+        scale = self._scale_now()
+        if scale is None:
+            return 0
+        skipped = 0
         if self._last_scale is not None and scale < self._last_scale:
             backoff = float(self.scaler.get_backoff_factor())
-            self.skipped += max(1, round(math.log(self._last_scale / scale) / math.log(1.0 / backoff)))
+            skipped = max(1, round(math.log(self._last_scale / scale) / math.log(1.0 / backoff)))
+            self.skipped += skipped
         self._last_scale = scale
+        return skipped
+
+    def _drop_skipped_losses(self, skipped: int) -> None:
+        """Losses handed over for iterations whose step GradScaler skipped are not this step's.
+
+        No hook runs on a skipped iteration, so which pending losses were its is inferred:
+        when they split evenly into the skipped iterations and this one (the same number of
+        micro-batches each), only this iteration's share is kept.
+        """
+        pending = len(self._pending_loss)
+        if pending and pending % (skipped + 1) == 0:
+            del self._pending_loss[: pending - pending // (skipped + 1)]
 
     def finish(self) -> None:
         """Count skips after the last executed step; attach losses handed over late."""
-        self._count_skipped()
+        if self._fused_skips is not None:
+            # The scale's drop would count the same skips again.
+            self.skipped += round(float(self._fused_skips))
+            self._fused_skips = None
+        else:
+            self._count_skipped()
         self.resolve_losses()
 
     # -- measuring ---------------------------------------------------------------
@@ -650,7 +704,7 @@ class Probe:
                 norms = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
                 counts = torch.zeros(len(grads), dtype=torch.float64, device=self.device)
                 if dense:
-                    idx = torch.tensor([i for i, x in enumerate(grads) if x is not None], device=self.device)
+                    idx = self._present_index(k, tuple(x is not None for x in grads))
                     norms[idx] = stats.norms(dense).to(self.device, torch.float64)
                     counts[idx] = stats.nonzeros(dense).to(self.device, torch.float64)
             self._add(Part(k, "g", "all", 2), norms)
@@ -658,6 +712,17 @@ class Probe:
             factors.append(())
         self._present = tuple(present)
         self._factors = tuple(factors)
+
+    def _present_index(self, group: int, present: tuple[bool, ...]) -> torch.Tensor:
+        """Positions of the gradients present, as a device tensor made once per pattern: built
+        from a list each step, it would be a host-to-device copy, which waits for the GPU."""
+        key = (group, present)
+        idx = self._index_cache.get(key)
+        if idx is None:
+            idx = self._index_cache[key] = torch.tensor(
+                [i for i, there in enumerate(present) if there], device=self.device
+            )
+        return idx
 
     def _take_snapshot(self) -> None:
         for k, g in enumerate(self._groups):
@@ -743,7 +808,7 @@ class Probe:
         if keep:
             self._add(Part(k, "next", "chunks", 1), weights)
 
-    def _finish(self, index: int) -> StepRecord:
+    def _finish(self, index: int) -> StepRecord | None:
         L = self._nlayers
         if not self._measured:  # a closure that never ran: nothing measured at the step's start
             self._measure_grads(use_buffer=False)
@@ -763,11 +828,26 @@ class Probe:
         counts = torch.cat([per_layer[3 * L : 4 * L], values.index_select(0, plan.bias)])
         shares = torch.sub(self._share_numel, counts).mul_(self._share_inv).abs_()
         loss = self._take_loss()
+        # A fused optimizer under GradScaler saw scaled gradients: their norms are divided by
+        # the scale here, and whether the kernel skipped the step comes with the transfer.
+        amp, self._amp = self._amp, None
+        tail = [loss]
+        if amp is not None:
+            scale, found = amp
+            inverse = torch.ones(1, dtype=torch.float64, device=self.device)
+            if isinstance(scale, torch.Tensor):
+                inverse = inverse.div_(scale.reshape(1).to(self.device, torch.float64))
+                per_layer[:L].mul_(inverse)
+            tail += [inverse, found.reshape(1).to(self.device, torch.float64)]
         # The step's one device -> host transfer:
-        flat = torch.cat([per_layer[: 3 * L], shares, loss]).tolist()
+        flat = torch.cat([per_layer[: 3 * L], shares, *tail]).tolist()
         g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
         zero_frac, dead = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
         loss_value = flat[5 * L]
+        unscale = flat[5 * L + 1] if amp is not None else 1.0
+        if amp is not None and flat[5 * L + 2] > 0:
+            self._listed, self._tensors, self._keep = [], [], {}
+            return None
         total_norm = math.hypot(*g_l)
         has_grad = self._layer_has_grad()
         for i, norm in self._frozen_norms.items():
@@ -777,7 +857,7 @@ class Probe:
         # One sum instead of a check per figure: NaN and Inf survive addition.
         if not math.isfinite(sum(g_l) + sum(w_l) + sum(u_l) + total_norm):
             large = plan.large_updates(values.tolist())
-            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, large)
+            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, large, unscale)
         self._listed, self._tensors, self._keep = [], [], {}
         return StepRecord(
             step=index,
@@ -803,7 +883,8 @@ class Probe:
             first = listed[0]
             # A part's entries come from one group, so its first entry speaks for it.
             if all(v[0].dtype == first.dtype and v[0].device == first.device for _, v in self._listed):
-                pieces.append(torch.stack(listed))
+                # .to: the groups' one device need not be the probe's (a model split over GPUs).
+                pieces.append(torch.stack(listed).to(self.device))
             else:  # groups of several dtypes or devices: one stack per part
                 pieces.append(torch.cat([torch.stack(v).to(self.device, torch.float64) for _, v in self._listed]))
             offset = 0
@@ -898,7 +979,12 @@ class Probe:
         return tuple(has)
 
     def _slow_path(
-        self, g_l: list[float], w_l: list[float], u_l: list[float], large: dict[tuple[int, int], float]
+        self,
+        g_l: list[float],
+        w_l: list[float],
+        u_l: list[float],
+        large: dict[tuple[int, int], float],
+        unscale: float = 1.0,
     ) -> tuple[list[float], list[float], list[float], float, list[int], list[int]]:
         """Some figure is NaN/Inf: count bad entries and redo overflowed norms in float64."""
         layout = self.layout
@@ -920,7 +1006,7 @@ class Probe:
             bad_g[layer] += ng
             bad_w[layer] += nw
             if grad is not None:
-                value = math.nan if ng else stats.exact_norm(grad)
+                value = math.nan if ng else stats.exact_norm(grad) * unscale
                 grad_sq[layer] += value * value
                 total_sq += value * value
             diff = diffs.get(pos)
@@ -983,7 +1069,7 @@ def _loss_tensor(value: Any, device: torch.device) -> torch.Tensor:
         if value.dim() == 0:
             return value.detach().to(device, torch.float64)
         return value.detach().reshape(-1)[0].to(device, torch.float64)
-    return torch.tensor(float(value), dtype=torch.float64, device=device)
+    return torch.full((), float(value), dtype=torch.float64, device=device)
 
 
 def _with_loss(record: StepRecord, loss: float) -> StepRecord:

@@ -425,3 +425,48 @@ def test_report_notes_a_parameter_whose_storage_was_swapped() -> None:
     assert notes[False] == []
     assert len(notes[True]) == 1
     assert "in 3;" in notes[True][0]
+
+
+def scaled_run(fused: bool, skip_at: tuple[int, ...]) -> tuple[object, list[torch.Tensor]]:
+    """A GradScaler loop; `fused` hands step() the scaled gradients and found_inf (fused kernel)."""
+    model = make_model(5)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=fused, foreach=False if not fused else None)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**12)
+    losses = []
+    with gradscope.watch(model, opt, scaler=scaler) as w:
+        for i, (x, y) in enumerate(batches(8)):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            if i in skip_at:
+                loss = loss * float("inf")
+            losses.append(loss.detach())
+            w.loss(loss)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+    return w, losses
+
+
+def test_fused_optimizer_under_grad_scaler_is_unscaled_and_skips_are_counted_once() -> None:
+    """A fused optimizer gets step() with scaled gradients and skips inside its kernel:
+    without unscaling, a healthy net read as exploding (gradient norms x4096)."""
+    plain, _ = scaled_run(fused=False, skip_at=(3,))
+    fused, losses = scaled_run(fused=True, skip_at=(3,))
+    a, b = plain.probe.records, fused.probe.records  # type: ignore[attr-defined]
+    assert len(a) == len(b) == 7
+    assert plain.probe.skipped == fused.probe.skipped == 1  # type: ignore[attr-defined]
+    for ra, rb in zip(a, b, strict=True):
+        assert rb.step == ra.step
+        assert rb.grad_norm == pytest.approx(ra.grad_norm, rel=1e-4)
+        assert rb.update_norm == pytest.approx(ra.update_norm, rel=1e-3)
+        assert math.isfinite(rb.loss)
+    # The step after the skip carries its own iteration's loss, not a mean with the inf one.
+    assert b[3].loss == pytest.approx(float(losses[4]))
+    assert a[3].loss == pytest.approx(float(losses[4]))
+    assert fused.report().verdict is Verdict.HEALTHY  # type: ignore[attr-defined]
+
+
+def test_grad_scaler_skip_before_the_first_step_is_counted() -> None:
+    w, _ = scaled_run(fused=False, skip_at=(0,))
+    assert w.probe.skipped == 1  # type: ignore[attr-defined]
+    assert len(w.probe.records) == 7  # type: ignore[attr-defined]
