@@ -50,3 +50,31 @@ def test_diagnose_on_cuda() -> None:
     report = run_diagnosis(RunConfig(script=SAMPLES / "healthy_mlp.py", device="cuda", steps=5, verify=False))
     assert report.record.run.device.startswith("cuda")
     assert report.verdict.value == "healthy"
+
+
+def amp_run(fused: bool) -> tuple[list[tuple[float, ...]], int]:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 4)).cuda()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=fused)
+    scaler = torch.amp.GradScaler("cuda", init_scale=2.0**12)
+    g = torch.Generator().manual_seed(0)
+    with gradscope.watch(model, opt, scaler=scaler) as w:
+        for i in range(6):
+            x = torch.randn(32, 16, generator=g).cuda()
+            y = torch.randint(0, 4, (32,), generator=g).cuda()
+            opt.zero_grad()
+            with torch.autocast("cuda", dtype=torch.float16):
+                loss = F.cross_entropy(model(x).float(), y) * (float("inf") if i == 2 else 1.0)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+    return [r.grad_norm for r in w.probe.records], w.probe.skipped
+
+
+def test_fused_adam_under_grad_scaler_on_cuda_matches_unfused() -> None:
+    plain, plain_skipped = amp_run(fused=False)
+    fused, fused_skipped = amp_run(fused=True)
+    assert plain_skipped == fused_skipped == 1
+    assert len(plain) == len(fused) == 5
+    for a, b in zip(plain, fused, strict=True):
+        assert b == pytest.approx(a, rel=1e-3)
