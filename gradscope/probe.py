@@ -502,6 +502,7 @@ class Probe:
         for plan in self._plans.values():
             tensors += [plan.dest, plan.exp, plan.bias] + ([] if plan.mult is None else [plan.mult])
         tensors += [norms for norms, _ in self._after_norms.values()]
+        tensors += list(self._index_cache.values())
         return self.snapshot_bytes + sum(t.numel() * t.element_size() for t in tensors)
 
     # -- the loss ----------------------------------------------------------------
