@@ -408,7 +408,7 @@ class Probe:
         self._plans: dict[Any, _Plan] = {}
         self._present: tuple[bool, ...] = ()
         self._recording = False
-        self._last_scale: float | None = None
+        self._last_scale: tuple[float, int] | None = None  # scale and growth tracker, see _count_skipped
         self._index_cache: dict[tuple[int, tuple[bool, ...]], torch.Tensor] = {}
         # A fused optimizer under GradScaler (see _pre_step): this step's (grad_scale, found_inf),
         # and the steps it skipped so far, summed on the device.
@@ -480,7 +480,8 @@ class Probe:
     def attach(self) -> None:
         # The scale on entry, so skips before the first executed step count too (GradScaler's
         # first steps calibrate its scale by skipping). Unused yet, get_scale() does not sync.
-        self._last_scale = self._scale_now()
+        entry = self._scale_now(tracker=False)
+        self._last_scale = None if entry is None else (entry[0], -1)
         self._handles = [
             self.optimizer.register_step_pre_hook(self._pre_step),
             self.optimizer.register_step_post_hook(self._post_step),
@@ -513,9 +514,12 @@ class Probe:
         step's single transfer, and a loss for a step that is not recorded is dropped.
         """
         if self._loss_after_step:
-            # The user hands the loss over after optimizer.step(): it is the last step's.
-            if self._last_recorded and self.records and self.records[-1].loss is None:
-                self._late_losses.append((len(self.records) - 1, value))
+            # The user hands the loss over after optimizer.step(): it is the last step's. Only the
+            # first one: a later one is of an iteration whose step GradScaler skipped.
+            last = len(self.records) - 1
+            taken = bool(self._late_losses) and self._late_losses[-1][0] == last
+            if self._last_recorded and self.records and self.records[-1].loss is None and not taken:
+                self._late_losses.append((last, value))
             return
         if self._loss_after_step is None or self.steps_seen % self.every == 0:
             self._pending_loss.append(value)
@@ -604,24 +608,32 @@ class Probe:
         if self.log is not None:
             self.log(index, self.figures(record))
 
-    def _scale_now(self) -> float | None:
+    def _scale_now(self, tracker: bool = True) -> tuple[float, int] | None:
+        """GradScaler's scale and its count of good steps towards the next growth (-1: unknown)."""
         if self.scaler is None or not getattr(self.scaler, "is_enabled", lambda: False)():
             return None
-        return float(self.scaler.get_scale())
+        read = getattr(self.scaler, "_get_growth_tracker", None) if tracker else None
+        return float(self.scaler.get_scale()), int(read()) if read is not None else -1
 
     def _count_skipped(self) -> int:
         """GradScaler skips optimizer.step on inf/NaN gradients and lowers its scale; count the
         skips since the last call from the drop in scale. (Unfused optimizers: GradScaler has
         just synced to decide whether to step, so reading the scale costs no wait.)"""
-        scale = self._scale_now()
-        if scale is None:
+        now = self._scale_now()
+        if now is None:
             return 0
         skipped = 0
-        if self._last_scale is not None and scale < self._last_scale:
-            backoff = float(self.scaler.get_backoff_factor())
-            skipped = max(1, round(math.log(self._last_scale / scale) / math.log(1.0 / backoff)))
-            self.skipped += skipped
-        self._last_scale = scale
+        if self._last_scale is not None:
+            expected, tracker = self._last_scale
+            # The last executed step's own update() grew the scale if that step completed a run of
+            # good steps; a skip after it halves it back, and the drop alone would miss the skip.
+            if tracker >= 0 and tracker + 1 >= self.scaler.get_growth_interval():
+                expected *= float(self.scaler.get_growth_factor())
+            if now[0] < expected:
+                backoff = float(self.scaler.get_backoff_factor())
+                skipped = max(1, round(math.log(expected / now[0]) / math.log(1.0 / backoff)))
+                self.skipped += skipped
+        self._last_scale = now
         return skipped
 
     def _drop_skipped_losses(self, skipped: int) -> None:
@@ -634,6 +646,10 @@ class Probe:
         pending = len(self._pending_loss)
         if pending and pending % (skipped + 1) == 0:
             del self._pending_loss[: pending - pending // (skipped + 1)]
+        elif pending % skipped == 0:
+            # Only the skipped iterations' share: this iteration hands its loss over after the
+            # step (a skip on the first iteration would otherwise fix the wrong mode).
+            self._pending_loss.clear()
 
     def finish(self) -> None:
         """Count skips after the last executed step; attach losses handed over late."""
@@ -839,14 +855,13 @@ class Probe:
             if isinstance(scale, torch.Tensor):
                 inverse = inverse.div_(scale.reshape(1).to(self.device, torch.float64))
                 per_layer[:L].mul_(inverse)
-            tail += [inverse, found.reshape(1).to(self.device, torch.float64)]
+            tail.append(found.reshape(1).to(self.device, torch.float64))
         # The step's one device -> host transfer:
         flat = torch.cat([per_layer[: 3 * L], shares, *tail]).tolist()
         g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
         zero_frac, dead = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
         loss_value = flat[5 * L]
-        unscale = flat[5 * L + 1] if amp is not None else 1.0
-        if amp is not None and flat[5 * L + 2] > 0:
+        if amp is not None and flat[5 * L + 1] > 0:
             self._listed, self._tensors, self._keep = [], [], {}
             return None
         total_norm = math.hypot(*g_l)
@@ -858,7 +873,8 @@ class Probe:
         # One sum instead of a check per figure: NaN and Inf survive addition.
         if not math.isfinite(sum(g_l) + sum(w_l) + sum(u_l) + total_norm):
             large = plan.large_updates(values.tolist())
-            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, large, unscale)
+            # (Under a fused optimizer the kernel has written the unscaled gradients back by now.)
+            g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, large)
         self._listed, self._tensors, self._keep = [], [], {}
         return StepRecord(
             step=index,
@@ -980,12 +996,7 @@ class Probe:
         return tuple(has)
 
     def _slow_path(
-        self,
-        g_l: list[float],
-        w_l: list[float],
-        u_l: list[float],
-        large: dict[tuple[int, int], float],
-        unscale: float = 1.0,
+        self, g_l: list[float], w_l: list[float], u_l: list[float], large: dict[tuple[int, int], float]
     ) -> tuple[list[float], list[float], list[float], float, list[int], list[int]]:
         """Some figure is NaN/Inf: count bad entries and redo overflowed norms in float64."""
         layout = self.layout
@@ -1007,7 +1018,7 @@ class Probe:
             bad_g[layer] += ng
             bad_w[layer] += nw
             if grad is not None:
-                value = math.nan if ng else stats.exact_norm(grad) * unscale
+                value = math.nan if ng else stats.exact_norm(grad)
                 grad_sq[layer] += value * value
                 total_sq += value * value
             diff = diffs.get(pos)

@@ -470,3 +470,76 @@ def test_grad_scaler_skip_before_the_first_step_is_counted() -> None:
     w, _ = scaled_run(fused=False, skip_at=(0,))
     assert w.probe.skipped == 1  # type: ignore[attr-defined]
     assert len(w.probe.records) == 7  # type: ignore[attr-defined]
+
+
+class _SpareInf(nn.Module):
+    """A trainable layer never used in forward holds an inf weight: every step takes the slow path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        self.spare = nn.Linear(2, 2)
+        with torch.no_grad():
+            self.spare.weight[0, 0] = float("inf")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_slow_path_under_grad_scaler_reports_unscaled_gradients(fused: bool) -> None:
+    """The fused kernel writes the unscaled gradients back before the post-step hook reads them."""
+    torch.manual_seed(0)
+    model = _SpareInf()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=fused, foreach=None if fused else False)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**12)
+    x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+    truth = []
+    with gradscope.watch(model, opt, scaler=scaler) as w:
+        for _ in range(3):
+            opt.zero_grad()
+            scaler.scale(F.cross_entropy(model(x), y)).backward()
+            scale = scaler.get_scale()
+            truth.append(
+                math.sqrt(sum(float((p.grad / scale).double().square().sum()) for p in model.body[0].parameters()))
+            )
+            scaler.step(opt)
+            scaler.update()
+    assert [r.grad_norm[0] for r in w.probe.records] == pytest.approx(truth, rel=1e-5)
+    assert all(r.nonfinite_weight[-1] == 1 for r in w.probe.records)
+
+
+def numbered_loop(skip_at: tuple[int, ...], loss_after: bool, growth_interval: int = 2000) -> object:
+    """Unfused GradScaler loop whose loss at iteration i is i (inf where the step must be skipped)."""
+    model = make_model(5)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10, growth_interval=growth_interval)
+    with gradscope.watch(model, opt, scaler=scaler) as w:
+        for i, (x, y) in enumerate(batches(8)):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            scaler.scale(loss * (float("inf") if i in skip_at else 1.0)).backward()
+            given = torch.tensor(float("inf") if i in skip_at else float(i))
+            if not loss_after:
+                w.loss(given)
+            scaler.step(opt)
+            scaler.update()
+            if loss_after:
+                w.loss(given)
+    return w
+
+
+@pytest.mark.parametrize("loss_after", [False, True], ids=["loss-before-step", "loss-after-step"])
+@pytest.mark.parametrize("skip_at", [(0,), (3,), (3, 4)])
+def test_skipped_iterations_losses_stay_out_of_the_records(skip_at: tuple[int, ...], loss_after: bool) -> None:
+    w = numbered_loop(skip_at, loss_after)
+    kept = [float(i) for i in range(8) if i not in skip_at]
+    assert [r.loss for r in w.probe.records] == kept  # type: ignore[attr-defined]
+    assert w.probe.skipped == len(skip_at)  # type: ignore[attr-defined]
+
+
+def test_a_skip_right_after_the_scale_grew_is_counted() -> None:
+    """growth_interval=1: each good step doubles the scale, so a skip's halving leaves it unchanged."""
+    w = numbered_loop((1, 5, 6), loss_after=False, growth_interval=1)
+    assert w.probe.skipped == 3  # type: ignore[attr-defined]
+    assert [r.loss for r in w.probe.records] == [0.0, 2.0, 3.0, 4.0, 7.0]  # type: ignore[attr-defined]
