@@ -851,10 +851,8 @@ class Probe:
         tail = [loss]
         if amp is not None:
             scale, found = amp
-            inverse = torch.ones(1, dtype=torch.float64, device=self.device)
-            if isinstance(scale, torch.Tensor):
-                inverse = inverse.div_(scale.reshape(1).to(self.device, torch.float64))
-                per_layer[:L].mul_(inverse)
+            if isinstance(scale, torch.Tensor):  # None: the user called unscale_ already
+                per_layer[:L].div_(scale.reshape(1).to(self.device, torch.float64))
             tail.append(found.reshape(1).to(self.device, torch.float64))
         # The step's one device -> host transfer:
         flat = torch.cat([per_layer[: 3 * L], shares, *tail]).tolist()
