@@ -63,7 +63,7 @@ class TinyLM(nn.Module):
         self.head = nn.Linear(dim, vocab)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.tok(x) + self.pos(torch.arange(x.shape[1]))
+        h = self.tok(x) + self.pos(torch.arange(x.shape[1], device=x.device))
         return self.head(self.blocks(h))
 
 
@@ -132,21 +132,28 @@ def run_block(
                 w.loss(loss)
             opt.step()
 
+    sync(batches[0][0].device)
     started = time.perf_counter()
     if watch is None:
         loop(None)
     else:
         with watch:
             loop(watch)
+    sync(batches[0][0].device)  # a GPU's queued steps belong to the block that queued them
     return (time.perf_counter() - started) / len(batches)
 
 
-def measure(case: Case, rounds: int, steps: int) -> tuple[dict[str, float], float]:
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def measure(case: Case, rounds: int, steps: int, device: torch.device) -> tuple[dict[str, float], float]:
     """Median seconds per step per mode, and the one-off cost of creating a watch."""
     torch.manual_seed(0)
-    model = case.build()
+    model = case.build().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    batches = [case.batch() for _ in range(steps)]
+    batches = [(x.to(device), y.to(device)) for x, y in (case.batch() for _ in range(steps))]
     started = time.perf_counter()
     watches: dict[str, Watch | None] = {"off": None, "every=1": gradscope.watch(model, opt, every=1)}
     setup = time.perf_counter() - started
@@ -176,10 +183,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40, help="alternating rounds per model")
     parser.add_argument("--steps", type=int, default=8, help="training steps per block")
     parser.add_argument("--only", default="", help="run the models whose name contains this")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (the targets are for the CPU)")
     args = parser.parse_args()
     rounds, steps = (3, 10) if args.quick else (args.rounds, args.steps)
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {rounds} rounds x {steps} steps per mode")
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: no CUDA device here")
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads"
+    print(f"torch {torch.__version__}, {device}, {where}, {rounds} rounds x {steps} steps per mode")
     print(
         f"{'model':28} {'params':>9} {'off ms':>8} {'every=1':>8} {'ratio':>7} {'middle half':>13}"
         f" {'every=10':>8} {'ratio':>7} {'middle half':>13} {'setup ms':>8}"
@@ -189,7 +201,7 @@ def main() -> None:
     for case in cases():
         if args.only.lower() not in case.name.lower():
             continue
-        result, setup = measure(case, rounds, steps)
+        result, setup = measure(case, rounds, steps, device)
         params = sum(p.numel() for p in case.build().parameters())
         r1, r10 = result["ratio every=1"], result["ratio every=10"]
         worst1, worst10 = max(worst1, r1), max(worst10, r10)
