@@ -596,6 +596,7 @@ class Probe:
         if self._loss_after_step is None:
             self._loss_after_step = not self._pending_loss and self._step_loss is None
         record = self._finish(index)
+        self._listed, self._tensors, self._keep = [], [], {}  # this step's parts, done with
         if record is None:
             # A fused optimizer skipped this step: counted, not recorded, and not numbered, as
             # with GradScaler's unfused skip that never calls step(). (A skip on a step that is
@@ -860,7 +861,6 @@ class Probe:
         zero_frac, dead = flat[3 * L : 4 * L], flat[4 * L : 5 * L]
         loss_value = flat[5 * L]
         if amp is not None and flat[5 * L + 1] > 0:
-            self._listed, self._tensors, self._keep = [], [], {}
             return None
         total_norm = math.hypot(*g_l)
         has_grad = self._layer_has_grad()
@@ -873,7 +873,6 @@ class Probe:
             large = plan.large_updates(values.tolist())
             # (Under a fused optimizer the kernel has written the unscaled gradients back by now.)
             g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, large)
-        self._listed, self._tensors, self._keep = [], [], {}
         return StepRecord(
             step=index,
             loss=None if math.isnan(loss_value) and self._no_loss else loss_value,
