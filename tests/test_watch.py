@@ -15,6 +15,7 @@ from torch.nn import functional as F
 import gradscope
 from gradscope import records
 from gradscope.types import Verdict
+from gradscope.watcher import Watch
 
 
 def make_model(seed: int = 0) -> nn.Module:
@@ -115,7 +116,7 @@ def loop_accumulate(model: nn.Module, opt: torch.optim.Optimizer, w: object) -> 
             loss = F.cross_entropy(model(x), y) / 3
             loss.backward()
             if w is not None:
-                w.loss(loss)  # type: ignore[attr-defined]
+                w.loss(loss)
         opt.step()
         sched.step()
 
@@ -123,7 +124,7 @@ def loop_accumulate(model: nn.Module, opt: torch.optim.Optimizer, w: object) -> 
 def loop_scaler(model: nn.Module, opt: torch.optim.Optimizer, w: object) -> None:
     scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10)
     if w is not None:
-        w.probe.scaler = scaler  # type: ignore[attr-defined]
+        w.probe.scaler = scaler
     for i, (x, y) in enumerate(batches(8)):
         opt.zero_grad()
         with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -427,7 +428,7 @@ def test_report_notes_a_parameter_whose_storage_was_swapped() -> None:
     assert "in 3;" in notes[True][0]
 
 
-def scaled_run(fused: bool, skip_at: tuple[int, ...]) -> tuple[object, list[torch.Tensor]]:
+def scaled_run(fused: bool, skip_at: tuple[int, ...]) -> tuple[Watch, list[torch.Tensor]]:
     """A GradScaler loop; `fused` hands step() the scaled gradients and found_inf (fused kernel)."""
     model = make_model(5)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=fused, foreach=False if not fused else None)
@@ -452,9 +453,9 @@ def test_fused_optimizer_under_grad_scaler_is_unscaled_and_skips_are_counted_onc
     without unscaling, a healthy net read as exploding (gradient norms x4096)."""
     plain, _ = scaled_run(fused=False, skip_at=(3,))
     fused, losses = scaled_run(fused=True, skip_at=(3,))
-    a, b = plain.probe.records, fused.probe.records  # type: ignore[attr-defined]
+    a, b = plain.probe.records, fused.probe.records
     assert len(a) == len(b) == 7
-    assert plain.probe.skipped == fused.probe.skipped == 1  # type: ignore[attr-defined]
+    assert plain.probe.skipped == fused.probe.skipped == 1
     for ra, rb in zip(a, b, strict=True):
         assert rb.step == ra.step
         assert rb.grad_norm == pytest.approx(ra.grad_norm, rel=1e-4)
@@ -463,13 +464,13 @@ def test_fused_optimizer_under_grad_scaler_is_unscaled_and_skips_are_counted_onc
     # The step after the skip carries its own iteration's loss, not a mean with the inf one.
     assert b[3].loss == pytest.approx(float(losses[4]))
     assert a[3].loss == pytest.approx(float(losses[4]))
-    assert fused.report().verdict is Verdict.HEALTHY  # type: ignore[attr-defined]
+    assert fused.report().verdict is Verdict.HEALTHY
 
 
 def test_grad_scaler_skip_before_the_first_step_is_counted() -> None:
     w, _ = scaled_run(fused=False, skip_at=(0,))
-    assert w.probe.skipped == 1  # type: ignore[attr-defined]
-    assert len(w.probe.records) == 7  # type: ignore[attr-defined]
+    assert w.probe.skipped == 1
+    assert len(w.probe.records) == 7
 
 
 class _SpareInf(nn.Module):
@@ -509,7 +510,7 @@ def test_slow_path_under_grad_scaler_reports_unscaled_gradients(fused: bool) -> 
     assert all(r.nonfinite_weight[-1] == 1 for r in w.probe.records)
 
 
-def numbered_loop(skip_at: tuple[int, ...], loss_after: bool, growth_interval: int = 2000) -> object:
+def numbered_loop(skip_at: tuple[int, ...], loss_after: bool, growth_interval: int = 2000) -> Watch:
     """Unfused GradScaler loop whose loss at iteration i is i (inf where the step must be skipped)."""
     model = make_model(5)
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
@@ -534,12 +535,12 @@ def numbered_loop(skip_at: tuple[int, ...], loss_after: bool, growth_interval: i
 def test_skipped_iterations_losses_stay_out_of_the_records(skip_at: tuple[int, ...], loss_after: bool) -> None:
     w = numbered_loop(skip_at, loss_after)
     kept = [float(i) for i in range(8) if i not in skip_at]
-    assert [r.loss for r in w.probe.records] == kept  # type: ignore[attr-defined]
-    assert w.probe.skipped == len(skip_at)  # type: ignore[attr-defined]
+    assert [r.loss for r in w.probe.records] == kept
+    assert w.probe.skipped == len(skip_at)
 
 
 def test_a_skip_right_after_the_scale_grew_is_counted() -> None:
     """growth_interval=1: each good step doubles the scale, so a skip's halving leaves it unchanged."""
     w = numbered_loop((1, 5, 6), loss_after=False, growth_interval=1)
-    assert w.probe.skipped == 3  # type: ignore[attr-defined]
-    assert [r.loss for r in w.probe.records] == [0.0, 2.0, 3.0, 4.0, 7.0]  # type: ignore[attr-defined]
+    assert w.probe.skipped == 3
+    assert [r.loss for r in w.probe.records] == [0.0, 2.0, 3.0, 4.0, 7.0]
