@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gradscope import __version__
-from gradscope.config import RunConfig, Thresholds
+from gradscope.config import RunConfig
 from gradscope.types import Report, RunInfo, RunRecord
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 
 
-def run_diagnosis(config: RunConfig, thresholds: Thresholds | None = None, progress: Progress | None = None) -> Report:
+def run_diagnosis(config: RunConfig, progress: Progress | None = None) -> Report:
     """Load the script, measure, judge, recommend (and verify). Raises GradscopeError."""
     started = time.perf_counter()
     from gradscope import loader, runner
@@ -34,13 +34,12 @@ def run_diagnosis(config: RunConfig, thresholds: Thresholds | None = None, progr
     # The script's modules, sys.path entry and bytecode setting are undone afterwards,
     # even if it fails, so nothing is written beside it and a second run starts clean.
     with loader.isolated():
-        return _diagnose(config, device, thresholds, progress, started)
+        return _diagnose(config, device, progress, started)
 
 
 def _diagnose(
     config: RunConfig,
     device: torch.device,
-    thresholds: Thresholds | None,
     progress: Progress | None,
     started: float,
 ) -> Report:
@@ -78,7 +77,6 @@ def _diagnose(
         report = build_report(
             record,
             session if config.verify else None,
-            thresholds=thresholds,
             progress=progress,
             extra={"losses": losses},
         )

@@ -20,10 +20,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from gradscope.config import Thresholds
 from gradscope.diagnosis import Diagnosis, settle
 from gradscope.types import (
     Finding,
@@ -174,18 +173,16 @@ class Recommender:
         record: RunRecord,
         diagnosis: Diagnosis,
         session: Session | None,
-        thresholds: Thresholds,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.progress = progress
         self.record = record
         self.diagnosis = diagnosis
         self.session = session
-        self.t = thresholds
         self.window = diagnosis.facts.window
         self.baseline = tuple(diagnosis.facts.losses)
         self.notes: list[str] = []
-        self.withdrawn: set[str] = set()
+        self.withdrawn: dict[str, str] = {}  # code -> why a replay set the finding aside
         self._cache: dict[Change, Trial] = {}
 
     # -- replays -------------------------------------------------------------------
@@ -415,7 +412,8 @@ class Recommender:
     # -- the whole set --------------------------------------------------------------
     def run(self) -> list[Recommendation]:
         recs: list[Recommendation] = []
-        codes = {f.code: f for f in self.diagnosis.findings}
+        standing = [f for f in self.diagnosis.findings if f.withdrawn is None]
+        codes = {f.code: f for f in standing}
         facts = self.diagnosis.facts
         if "GS102" in codes:
             rec = self.clip("GS102")
@@ -426,21 +424,27 @@ class Recommender:
             if rec:
                 recs.append(rec)
             elif self.session is not None:
-                self.withdrawn.add("GS301")
+                self.withdrawn["GS301"] = (
+                    "no lower learning rate tried lowered the loss, so the model is likely limited by "
+                    "something else than its learning rate"
+                )
         if "GS302" in codes:
             rec = self.learning_rate("up", "GS302")
             if rec:
                 recs.append(rec)
             elif self.session is not None and self.small_gradients():
                 # Flat loss, still weights and small gradients: likely converged, not starved.
-                self.withdrawn.add("GS302")
+                self.withdrawn["GS302"] = (
+                    "no higher learning rate tried lowered the loss and the gradients are small for their "
+                    "weights, so the model is likely converged, not starved"
+                )
         if "GS104" in codes and facts.has_loss and ran_away(facts.losses):
             # NaN after the loss ran away is an LR/explosion problem worth a number;
             # NaN in the data or the loss is not, and no number fixes it.
             for rec in (self.learning_rate("down", "GS104"), self.clip("GS104")):
                 if rec and rec.verified and rec.verified.improved:
                     recs.append(rec)
-        for finding in self.diagnosis.findings:
+        for finding in standing:
             for rec in self.architecture(finding):
                 if rec.verified is not None and not rec.verified.improved:
                     # A change to the model is the textbook cure here, but it often needs more
@@ -458,21 +462,17 @@ def recommend(
     record: RunRecord,
     diagnosis: Diagnosis,
     session: Session | None,
-    thresholds: Thresholds | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     *,
     replay: bool = True,
 ) -> tuple[tuple[Recommendation, ...], tuple[Finding, ...], Verdict, tuple[LayerStatus, ...], tuple[str, ...]]:
     """Recommendations, and the findings/verdict after verification withdrew unconfirmed ones."""
-    r = Recommender(record, diagnosis, session, thresholds or Thresholds(), progress)
+    r = Recommender(record, diagnosis, session, progress)
     recs = r.run()
-    findings = [f for f in diagnosis.findings if f.code not in r.withdrawn]
-    for old in diagnosis.findings:
-        if old.code in r.withdrawn:
-            r.notes.append(
-                f"{old.code} {old.rule} was considered and withdrawn: {old.message}, but no learning rate "
-                "tried lowered the loss, so the model is likely converged or limited by something else"
-            )
+    findings = [
+        replace(f, withdrawn=r.withdrawn[f.code]) if f.code in r.withdrawn and f.withdrawn is None else f
+        for f in diagnosis.findings
+    ]
     verdict, statuses = settle(record, findings)
     if session is None and recs and any(rec.action in {"clip_grad_norm", "learning_rate"} for rec in recs):
         r.notes.append(

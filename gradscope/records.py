@@ -154,6 +154,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "fix": f.fix,
                 "verdict": f.verdict.value if f.verdict else None,
                 "status": f.status.value if f.status else None,
+                "withdrawn": f.withdrawn,
             }
             for f in report.findings
         ],
@@ -194,6 +195,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             "loss_source": run.loss_source,
             "every": run.every,
             "memory": run.memory,
+            "classes": run.classes,
         },
         "notes": list(report.notes),
         "extra": _clean(dict(report.extra)),
@@ -310,6 +312,7 @@ def from_dict(data: Any, source: str = "report") -> Report:
             loss_source=str(r.get("loss_source", "script")),
             every=int(r.get("every", 1)),
             memory=str(r.get("memory", "exact")),
+            classes=int(r["classes"]) if r.get("classes") is not None else None,
         )
         findings = tuple(
             Finding(
@@ -322,6 +325,7 @@ def from_dict(data: Any, source: str = "report") -> Report:
                 fix=str(f.get("fix", "")),
                 verdict=Verdict(f["verdict"]) if f.get("verdict") else None,
                 status=LayerStatus(f["status"]) if f.get("status") else None,
+                withdrawn=str(f["withdrawn"]) if f.get("withdrawn") else None,
             )
             for f in data.get("findings", [])
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from gradscope.config import FailOn, Thresholds
+from gradscope.config import FailOn
 from gradscope.types import Report, RunRecord, Severity
 
 if TYPE_CHECKING:
@@ -19,7 +19,6 @@ def build_report(
     record: RunRecord,
     session: Session | None,
     *,
-    thresholds: Thresholds | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     replay: bool = True,
     notes: tuple[str, ...] = (),
@@ -32,9 +31,9 @@ def build_report(
     from gradscope.diagnosis import diagnose
     from gradscope.recommend import recommend
 
-    diagnosis = diagnose(record, thresholds)
+    diagnosis = diagnose(record)
     recs, findings, verdict, statuses, rec_notes = recommend(
-        record, diagnosis, session, thresholds, progress, replay=replay
+        record, diagnosis, session, progress, replay=replay
     )
     return Report(
         record=record,
@@ -48,8 +47,9 @@ def build_report(
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
-    """1 when some finding is at or above the --fail-on severity, else 0."""
+    """1 when some finding that stands is at or above the --fail-on severity, else 0."""
     if fail_on is FailOn.NEVER:
         return EXIT_OK
     bar = Severity(fail_on.value).rank
-    return EXIT_FINDINGS if any(f.severity.rank >= bar for f in report.findings) else EXIT_OK
+    standing = (f for f in report.findings if f.withdrawn is None)
+    return EXIT_FINDINGS if any(f.severity.rank >= bar for f in standing) else EXIT_OK

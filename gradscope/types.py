@@ -138,6 +138,9 @@ class RunInfo:
     loss_source: str = "script"  # "script" | "watch" | "closure" | "none"
     every: int = 1
     memory: str = "exact"
+    # Classes of a cross-entropy loss when gradscope computed it (the default loss, or a
+    # Hugging Face output's logits): a loss above ln(classes) is worse than a uniform guess.
+    classes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,9 @@ class Finding:
     fix: str = ""
     verdict: Verdict | None = None  # the run verdict this finding argues for
     status: LayerStatus | None = None  # the layer status it sets on `layers`
+    # Why the finding was set aside (explained by another finding, or not confirmed by a
+    # replay); a withdrawn finding stays in the report as data but sets no verdict or status.
+    withdrawn: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,22 @@
 """Diagnosis: a RunRecord judged by the registered rules.
 
-`diagnose(record)` runs every rule, then derives each layer's status and the run
-verdict from the findings: a status comes from the most serious finding that
-names the layer, the verdict from the most serious finding of the run.
+`diagnose(record)` runs every rule, sets aside the findings another one
+explains (kept in the report with the reason, never dropped), then derives each
+layer's status and the run verdict from the findings that stand: a status comes
+from the most serious finding that names the layer, the verdict from the most
+serious finding of the run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from gradscope.config import Thresholds
 from gradscope.diagnosis.facts import Facts, build_facts
 from gradscope.diagnosis.registry import Rule
 from gradscope.diagnosis.rules import RULES
 from gradscope.types import Finding, LayerStatus, RunRecord, Verdict
 
-__all__ = ["RULES", "Diagnosis", "Facts", "Rule", "build_facts", "diagnose", "rules_markdown"]
+__all__ = ["RULES", "Diagnosis", "Facts", "Rule", "build_facts", "diagnose", "rules_markdown", "settle"]
 
 
 def rules_markdown() -> str:
@@ -29,9 +30,8 @@ def rules_markdown() -> str:
     return "\n".join(lines)
 
 
-LOSS_RULES = ("GS301", "GS302")
-
-# Most serious first: a layer both exploding and NaN is reported NaN.
+# Most serious first: a layer both exploding and NaN is reported NaN; a frozen layer is
+# reported frozen whatever else is said of it, since it has no gradient to judge.
 STATUS_PRECEDENCE = (
     LayerStatus.FROZEN,
     LayerStatus.NONFINITE,
@@ -43,6 +43,7 @@ STATUS_PRECEDENCE = (
     LayerStatus.HEALTHY,
 )
 VERDICT_ORDER = tuple(Verdict)
+ONSET = "onset_step"  # evidence key of a finding whose problem began at a known step
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,11 @@ class Diagnosis:
 
 
 def settle(record: RunRecord, findings: list[Finding]) -> tuple[Verdict, tuple[LayerStatus, ...]]:
-    """Layer statuses and the run verdict implied by a list of findings."""
+    """Layer statuses and the run verdict implied by the findings that are not withdrawn."""
+    standing = [f for f in findings if f.withdrawn is None]
     names = [layer.name for layer in record.layers]
     candidates: dict[str, set[LayerStatus]] = {n: set() for n in names}
-    for finding in findings:
+    for finding in standing:
         if finding.status is None:
             continue
         for name in finding.layers:
@@ -68,26 +70,52 @@ def settle(record: RunRecord, findings: list[Finding]) -> tuple[Verdict, tuple[L
     for name in names:
         found = candidates[name]
         statuses.append(next((s for s in STATUS_PRECEDENCE if s in found), LayerStatus.HEALTHY))
-    verdicts = [f.verdict for f in findings if f.verdict is not None]
+    verdicts = [f.verdict for f in standing if f.verdict is not None]
     verdict = min(verdicts, key=VERDICT_ORDER.index) if verdicts else Verdict.HEALTHY
     return verdict, tuple(statuses)
 
 
-def diagnose(record: RunRecord, thresholds: Thresholds | None = None) -> Diagnosis:
-    t = thresholds or Thresholds()
-    facts = build_facts(record, t.loss_window)
-    notes: list[str] = []
-    findings: list[Finding] = []
-    for r in RULES:
-        if r.code in LOSS_RULES and not facts.has_loss:
+def _explained(r: Rule, by_code: dict[str, Finding], record: RunRecord) -> str | None:
+    """Why r's finding is another finding's doing, or None when it stands on its own."""
+    for code in r.yields_to:
+        other = by_code.get(code)
+        if other is not None and other.withdrawn is None:
+            return f"explained by {other.code} {other.rule}"
+    for code in r.consequence_of:
+        other = by_code.get(code)
+        onset = other.evidence.get(ONSET) if other is not None and other.withdrawn is None else None
+        if other is None or not isinstance(onset, int):
             continue
-        found = r.check(facts, t)
+        # Judged again on the steps before the other problem began: if it was not there
+        # yet, it is that problem's consequence (a net saturated by a gradient burst).
+        before = build_facts(replace(record, steps=record.steps[:onset]))
+        if onset == 0 or r(before) is None:
+            return f"a consequence of {other.code} {other.rule}, which came first (from step {onset})"
+    return None
+
+
+def diagnose(record: RunRecord) -> Diagnosis:
+    facts = build_facts(record)
+    notes: list[str] = []
+    by_code: dict[str, Finding] = {}
+    for r in RULES:
+        if r.needs_loss and not facts.has_loss:
+            continue
+        found = r(facts)
         if found is not None:
-            findings.append(found)
+            by_code[r.code] = found
+    # In registry order a finding that explains another is settled before it.
+    for r in RULES:
+        found = by_code.get(r.code)
+        if found is not None:
+            why = _explained(r, by_code, record)
+            if why is not None:
+                by_code[r.code] = replace(found, withdrawn=why)
     if not facts.has_loss:
+        skipped = ", ".join(f"{r.code} {r.name}" for r in RULES if r.needs_loss)
         notes.append(
-            "no loss was recorded, so the learning-rate rules (GS301 lr-too-high, GS302 lr-too-low) did not run; "
-            "pass it with w.loss(loss)"
+            f"no loss was recorded, so the learning-rate rules ({skipped}) did not run; pass it with w.loss(loss)"
         )
+    findings = [by_code[r.code] for r in RULES if r.code in by_code]
     verdict, statuses = settle(record, findings)
     return Diagnosis(verdict, statuses, tuple(findings), tuple(notes), facts)

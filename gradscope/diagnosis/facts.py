@@ -103,7 +103,11 @@ class Facts:
         return fmedian(values)
 
 
-def build_facts(record: RunRecord, window: int = 3) -> Facts:
+# Loss-curve summaries use the mean of this many steps at each end.
+LOSS_WINDOW = 3
+
+
+def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
     layers = []
     for i, info in enumerate(record.layers):
         with_grad = [s for s in record.steps if s.has_grad[i]]

@@ -1,25 +1,36 @@
-"""The rule registry: stable codes, names and one-line descriptions.
+"""The rule registry: stable codes, names, thresholds and examples, one rule a file.
 
-A rule is a pure function `check(facts, thresholds) -> Finding | None`
-decorated with @rule. Codes are grouped (GS1xx gradient flow, GS2xx set-up,
-GS3xx learning rate) and never reused; `gradscope rules` and the README table
-are generated from this registry.
+A rule is a pure function `check(facts, limits) -> Finding | None` decorated
+with @rule in its own module under `gradscope/diagnosis/rules/`. The decorator
+records everything the rest of gradscope needs to know about it: its code
+(GS1xx gradient flow, GS2xx set-up, GS3xx learning rate; never reused), what it
+sets, the named thresholds it judges by (`limits`, a frozen dataclass kept in
+the rule's file), whether it needs the loss, examples that must make it fire
+and stay quiet, and how it relates to other rules. `gradscope rules`, the
+README table and the rule tests all iterate this registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gradscope.types import LayerStatus, Severity, Verdict
 
 if TYPE_CHECKING:
-    from gradscope.config import Thresholds
     from gradscope.diagnosis.facts import Facts
-    from gradscope.types import Finding
+    from gradscope.types import Finding, RunRecord
 
-Check = Callable[["Facts", "Thresholds"], "Finding | None"]
+Check = Callable[["Facts", Any], "Finding | None"]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A record a rule must judge a given way, and why (shown when the test fails)."""
+
+    why: str
+    build: Callable[[], RunRecord]
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,22 @@ class Rule:
     verdict: Verdict | None
     status: LayerStatus | None
     check: Check
+    limits: Any  # the rule's own frozen dataclass of named thresholds
+    needs_loss: bool = False
+    fires: tuple[Example, ...] = ()
+    quiet: tuple[Example, ...] = ()
+    # Codes that explain this finding away when they fire (stalled weights explained by a
+    # vanishing gradient are not a learning-rate problem).
+    yields_to: tuple[str, ...] = ()
+    # Codes whose findings carry an onset step: this rule is judged again on the steps
+    # before that onset, and a finding that only appears after it is that problem's consequence.
+    consequence_of: tuple[str, ...] = ()
+
+    def __call__(self, facts: Facts) -> Finding | None:
+        return self.check(facts, self.limits)
+
+
+_REGISTRY: dict[str, Rule] = {}
 
 
 def rule(
@@ -38,12 +65,36 @@ def rule(
     name: str,
     description: str,
     severity: Severity,
+    *,
+    limits: Any,
     verdict: Verdict | None = None,
     status: LayerStatus | None = None,
+    needs_loss: bool = False,
+    fires: tuple[Example, ...] = (),
+    quiet: tuple[Example, ...] = (),
+    yields_to: tuple[str, ...] = (),
+    consequence_of: tuple[str, ...] = (),
 ) -> Callable[[Check], Rule]:
-    """Wrap a check function into a Rule carrying its code and meaning."""
+    """Wrap a check function into a registered Rule carrying its code and meaning."""
 
     def wrap(check: Check) -> Rule:
-        return Rule(code, name, description, severity, verdict, status, check)
+        if code in _REGISTRY:
+            raise ValueError(f"rule code {code} is registered twice ({_REGISTRY[code].name} and {name})")
+        registered = Rule(
+            code, name, description, severity, verdict, status, check, limits, needs_loss, fires, quiet,
+            yields_to, consequence_of,
+        )  # fmt: skip
+        _REGISTRY[code] = registered
+        return registered
 
     return wrap
+
+
+def registered() -> tuple[Rule, ...]:
+    """Every registered rule: by group (GS1xx, GS2xx, GS3xx), in a group the most serious verdict first."""
+    order = tuple(Verdict)
+
+    def key(r: Rule) -> tuple[str, int, str]:
+        return (r.code[:3], order.index(r.verdict) if r.verdict is not None else len(order), r.code)
+
+    return tuple(sorted(_REGISTRY.values(), key=key))

@@ -161,7 +161,9 @@ def verdict_line(report: Report, g: Glyphs = UNICODE) -> Text:
         parts.append(f"{sum(flagged.values())}/{total} layers flagged: {detail}")
     if report.verdict is Verdict.HEALTHY:
         # The verdict already names the problem; a healthy run's findings are what is left to say.
-        counts = [(sev, sum(1 for f in report.findings if f.severity is sev)) for sev in Severity]
+        counts = [
+            (sev, sum(1 for f in report.findings if f.severity is sev and f.withdrawn is None)) for sev in Severity
+        ]
         found = [f"{n} {sev.value}{'s' if n > 1 else ''}" for sev, n in sorted(counts, key=_most_severe) if n]
         parts.append(", ".join(found) or "no findings")
     return Text(f" {g.dot} ".join(parts), style=VERDICT_STYLES[report.verdict])
@@ -377,6 +379,14 @@ def _finding(report: Report, f: Finding, g: Glyphs) -> list[Line]:
     return lines
 
 
+def _set_aside(f: Finding) -> list[Line]:
+    """A withdrawn finding: what was seen and why it does not set the verdict."""
+    head = Text(style="dim")
+    head.append(f"{f.code} {f.rule}")
+    head.append(f": {f.message}")
+    return [Line(head), Line(_indent(Text(f"withdrawn: {f.withdrawn}", style="dim")))]
+
+
 # ---------------------------------------------------------------- recommendations
 
 
@@ -428,10 +438,16 @@ def _sections(report: Report, g: Glyphs) -> tuple[list[Line], list[Line]]:
     """Everything but the table: what goes above it and what goes below it."""
     above = [*_header(report, g), Line(verdict_line(report, g))]
     below: list[Line] = []
-    if report.findings:
-        below.append(Line(Text(f"findings ({len(report.findings)})", style="bold underline")))
-        for f in report.findings:
+    standing = [f for f in report.findings if f.withdrawn is None]
+    aside = [f for f in report.findings if f.withdrawn is not None]
+    if standing:
+        below.append(Line(Text(f"findings ({len(standing)})", style="bold underline")))
+        for f in standing:
             below.extend(_finding(report, f, g))
+    if aside:
+        below.append(Line(Text(f"set aside ({len(aside)})", style="bold underline")))
+        for f in aside:
+            below.extend(_set_aside(f))
     if report.recommendations:
         below.append(Line(Text(f"what to change ({len(report.recommendations)})", style="bold underline")))
         for number, r in enumerate(report.recommendations, 1):

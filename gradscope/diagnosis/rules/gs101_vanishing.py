@@ -1,0 +1,103 @@
+"""GS101 vanishing-gradient: early layers get gradients orders of magnitude weaker than later ones.
+
+Gradient size alone says little: a converged model has tiny gradients and is
+fine, and Adam turns a 1e-6 gradient into an lr-sized step. So a layer is
+vanishing when its gradient fades with depth (far below a later dense layer's,
+relative to its weights) and the fade has an effect: its update is far below
+that of the layers that learn, or the gradient is below any optimizer's reach.
+Norm layers, embeddings and lone biases have small or sparse gradients by
+nature and are not judged by depth.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gradscope.diagnosis.examples import mlp, record
+from gradscope.diagnosis.facts import Facts, LayerFacts
+from gradscope.diagnosis.registry import Example, rule
+from gradscope.diagnosis.rules._common import finding, names, sig
+from gradscope.types import Finding, LayerStatus, Severity, Verdict, ratio
+
+
+@dataclass(frozen=True)
+class Limits:
+    # rel_grad = ||g|| / ||W||: a layer's rel_grad this far below the strongest dense layer
+    # after it is a depth fade (AUTOTRAINER uses 1e-3 for first/last layer).
+    depth_ratio: float = 1e-3
+    # ...and the optimizer did not make up for it: its update ratio this far below that of the
+    # dense layers that move most (90th percentile). Adam rescales small gradients, SGD does not.
+    update_gap: float = 1e-2
+    # A gradient this small relative to its weights is noise for any optimizer.
+    absolute_rel_grad: float = 1e-7
+
+
+@rule(
+    "GS101",
+    "vanishing-gradient",
+    "early layers get gradients orders of magnitude weaker than later ones and barely move",
+    Severity.ERROR,
+    limits=Limits(),
+    verdict=Verdict.VANISHING,
+    status=LayerStatus.VANISHING,
+    consequence_of=("GS102",),
+    fires=(
+        Example(
+            "a six-layer sigmoid net whose gradients fade 100x per layer towards the input",
+            lambda: record(
+                mlp(6, "Sigmoid"),
+                grad=[1e-9, 1e-7, 1e-5, 1e-3, 0.1, 0.5],
+                update_ratio=[1e-11, 1e-9, 1e-7, 1e-5, 1e-3, 5e-3],
+            ),
+        ),
+    ),
+    quiet=(
+        Example(
+            "a converged model: tiny but even gradients through depth",
+            lambda: record(mlp(6), grad=[1e-6] * 6, update_ratio=[1e-7] * 6, losses=[0.01] * 10),
+        ),
+        Example(
+            "Adam moves every layer about lr whatever its gradient: a 1e-4 depth gap alone is not vanishing",
+            lambda: record(mlp(6), grad=[1e-5, 1e-4, 1e-3, 1e-2, 0.1, 0.5], update_ratio=[1e-3] * 6, optimizer="Adam"),
+        ),
+    ),
+)
+def vanishing(facts: Facts, limits: Limits) -> Finding | None:
+    # Zero-initialised layers have huge gradient/weight ratios by design; they are no yardstick.
+    dense = [f for f in facts.dense() if math.isfinite(f.rel_grad) and not f.zero_init]
+    if len(dense) < 2:
+        return None
+    top_update = facts.top_update_ratio()
+    flagged: list[LayerFacts] = []
+    strongest_after: dict[str, float] = {}
+    for i, layer in enumerate(dense[:-1]):
+        later = dense[i + 1 :]
+        # The output head is often initialised small on purpose (gain 0.01 in PPO actors),
+        # which makes its gradient/weight ratio huge: compare with the hidden layers when any.
+        later = later[:-1] if len(later) >= 2 else later
+        best = max(f.rel_grad for f in later)
+        depth_gap = ratio(layer.rel_grad, best)
+        update_gap = ratio(layer.update_ratio, top_update)
+        if depth_gap < limits.depth_ratio and (
+            update_gap < limits.update_gap or layer.rel_grad < limits.absolute_rel_grad
+        ):
+            flagged.append(layer)
+            strongest_after[layer.name] = depth_gap
+    if not flagged:
+        return None
+    evidence = {
+        "rel_grad": {f.name: sig(f.rel_grad) for f in flagged},
+        "update_ratio": {f.name: sig(f.update_ratio) for f in flagged},
+        "ratio_to_strongest_later_layer": {k: sig(v) for k, v in strongest_after.items()},
+        "top_update_ratio": sig(top_update),
+    }
+    worst = min(strongest_after.values())
+    return finding(
+        vanishing,
+        [f.name for f in flagged],
+        evidence,
+        f"{len(flagged)} early layer(s) ({names(flagged)}) get gradients down to {worst:.2g}x "
+        "the strongest later layer's and barely move",
+        "use ReLU-family activations, add normalisation (BatchNorm/LayerNorm) or residual connections",
+    )
