@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gradscope.diagnosis import Diagnosis, settle
@@ -34,44 +34,15 @@ from gradscope.types import (
 )
 
 if TYPE_CHECKING:
-    from gradscope.runner import Change, Session
+    from gradscope.runner import Session
+    from gradscope.verify import Change, Replayer, Trial
 
-# The loss must fall at least this much (relative) for a change to count as better.
-IMPROVEMENT = 0.02
-# A change must beat the next-more-conservative candidate by this much to be preferred.
-PREFER_MARGIN = 0.05
 TARGET_UPDATE_RATIO = 1e-3
 # Below this median ||g||/||W|| a flat loss with still weights may be convergence, not a starved LR.
 CONVERGED_REL_GRAD = 1e-3
 SATURATING = frozenset({"Sigmoid", "Tanh", "Hardsigmoid", "Softsign", "LogSigmoid", "Hardtanh"})
 RELU_FAMILY = frozenset({"ReLU", "ReLU6"})
 INIT_KINDS = frozenset({"Linear", "Conv1d", "Conv2d", "Conv3d", "Bilinear"})
-
-
-@dataclass(frozen=True)
-class Trial:
-    label: str
-    value: float
-    losses: tuple[float, ...]
-
-    def final(self, window: int) -> float:
-        tail = self.losses[-window:]
-        return statistics.fmean(tail) if tail and all(math.isfinite(v) for v in tail) else math.inf
-
-
-def _tail(losses: list[float] | tuple[float, ...], window: int) -> float:
-    tail = list(losses[-window:])
-    if not tail:
-        return math.nan
-    return statistics.fmean(tail) if all(math.isfinite(v) for v in tail) else math.nan
-
-
-def improved(before: float, after: float) -> bool:
-    if not math.isfinite(after):
-        return False
-    if not math.isfinite(before):
-        return True
-    return after < before - IMPROVEMENT * abs(before)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -179,48 +150,24 @@ class Recommender:
         self.record = record
         self.diagnosis = diagnosis
         self.session = session
-        self.window = diagnosis.facts.window
         self.baseline = tuple(diagnosis.facts.losses)
         self.notes: list[str] = []
         self.withdrawn: dict[str, str] = {}  # code -> why a replay set the finding aside
-        self._cache: dict[Change, Trial] = {}
+        self.replayer: Replayer | None = None
+        if session is not None:
+            from gradscope.verify import Replayer
+
+            self.replayer = Replayer(session, record.run.steps, self.baseline, progress)
 
     # -- replays -------------------------------------------------------------------
-    def trial(self, kind: str, value: float) -> Trial:
-        from gradscope.runner import Change
+    def best(self, kind: str, values: list[float], conservative_first: bool) -> tuple[Trial, Verified] | None:
+        """The clip threshold or LR factor among `values` whose replay beats the measured run most."""
+        from gradscope.verify import Change
 
-        change = Change(clip=value) if kind == "clip" else Change(lr_scale=value)
-        return self.replay(f"{kind}={value:g}", change, value)
-
-    def replay(self, label: str, change: Change, value: float = 0.0) -> Trial:
-        """Train the probe's steps again from the same start with one change applied."""
-        if change not in self._cache:
-            assert self.session is not None
-            steps = self.record.run.steps
-            progress = self.progress
-            tick = (lambda done: progress(f"verifying {label}", done, steps)) if progress else None
-            losses, _ = self.session.run(steps, probe=False, change=change, progress=tick)
-            self._cache[change] = Trial(label, value, tuple(losses))
-        return self._cache[change]
-
-    def best(self, kind: str, values: list[float], conservative_first: bool) -> tuple[Trial | None, list[Trial]]:
-        """The candidate with the lowest final loss that beats the baseline."""
-        before = _tail(self.baseline, self.window)
-        trials = [self.trial(kind, v) for v in values]
-        good = [tr for tr in trials if improved(before, tr.final(self.window))]
-        if not good:
-            return None, trials
-        ordered = good if conservative_first else list(reversed(good))
-        chosen = ordered[0]
-        for tr in ordered[1:]:
-            if tr.final(self.window) < chosen.final(self.window) - PREFER_MARGIN * abs(chosen.final(self.window)):
-                chosen = tr
-        return chosen, trials
-
-    def verified(self, trial: Trial) -> Verified:
-        before = _tail(self.baseline, self.window)
-        after = _tail(trial.losses, self.window)
-        return Verified(before, after, improved(before, after), tuple(self.baseline), trial.losses)
+        assert self.replayer is not None
+        candidates = [(f"{kind}={v:g}", Change(clip=v) if kind == "clip" else Change(lr_scale=v), v) for v in values]
+        chosen, _ = self.replayer.best(candidates, conservative_first)
+        return None if chosen is None else (chosen, self.replayer.verified(chosen))
 
     # -- actions ---------------------------------------------------------------------
     def clip(self, why: str) -> Recommendation | None:
@@ -243,12 +190,13 @@ class Recommender:
                 how="10th percentile of the measured total gradient norm (not verified by a replay)",
                 code=f"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={_fmt(value)})",
             )
-        chosen, _ = self.best("clip", candidates, conservative_first=False)
-        if chosen is None:
+        best = self.best("clip", candidates, conservative_first=False)
+        if best is None:
             self.notes.append(
                 f"no clip threshold in {[_fmt(c) for c in candidates]} lowered the loss; none is recommended"
             )
             return None
+        chosen, verified = best
         value = chosen.value
         return Recommendation(
             action="clip_grad_norm",
@@ -256,7 +204,7 @@ class Recommender:
             why=why,
             how=how,
             code=f"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={_fmt(value)})",
-            verified=self.verified(chosen),
+            verified=verified,
         )
 
     def learning_rate(self, direction: str, why: str) -> Recommendation | None:
@@ -280,10 +228,11 @@ class Recommender:
                 code=f"{facts.optimizer}(model.parameters(), lr={_fmt(_round_sig(current * scale))})",
             )
         # Going down, prefer the gentlest cut that works; going up, the smallest raise.
-        chosen, _ = self.best("lr", scales if direction == "up" else list(reversed(scales)), conservative_first=True)
-        if chosen is None:
+        best = self.best("lr", scales if direction == "up" else list(reversed(scales)), conservative_first=True)
+        if best is None:
             self.notes.append(f"no learning rate in {tried} lowered the loss; none is recommended")
             return None
+        chosen, verified = best
         lr = _round_sig(current * chosen.value)
         return Recommendation(
             action="learning_rate",
@@ -291,7 +240,7 @@ class Recommender:
             why=why,
             how=how,
             code=f"{facts.optimizer}(model.parameters(), lr={_fmt(lr)})",
-            verified=self.verified(chosen),
+            verified=verified,
         )
 
     def small_gradients(self) -> bool:
@@ -305,12 +254,12 @@ class Recommender:
 
     def check(self, change: Change, label: str) -> Verified | None:
         """Replay an architectural change (not a number) when a session is at hand."""
-        if self.session is None:
+        if self.replayer is None:
             return None
-        return self.verified(self.replay(label, change))
+        return self.replayer.verified(self.replayer.replay(label, change))
 
     def architecture(self, finding: Finding) -> list[Recommendation]:
-        from gradscope.runner import Change
+        from gradscope.verify import Change
 
         facts = self.diagnosis.facts
         by_name = {f.name: f for f in facts.layers}

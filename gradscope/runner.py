@@ -2,8 +2,8 @@
 
 The same loop serves the measured run (with a Probe attached to the optimizer,
 exactly as `gradscope.watch` attaches to a user's own loop) and the cheap
-verification re-runs, which replay the same batches from the same initial
-weights and seed with one change applied (a clip threshold or a learning rate).
+replays of `gradscope.verify`, which train the same batches again from the same
+initial weights and seed with one change applied.
 """
 
 from __future__ import annotations
@@ -54,45 +54,6 @@ def seed_everything(seed: int) -> None:
         numpy.random.seed(seed % (2**32))
     except ImportError:  # numpy is optional for user scripts
         pass
-
-
-@dataclass(frozen=True)
-class Change:
-    """One recommendation applied to a re-run."""
-
-    clip: float | None = None
-    lr_scale: float | None = None
-    reinit: tuple[str, ...] = ()  # layers re-initialised with kaiming_normal_ and zero bias
-    swap: tuple[str, ...] = ()  # activation modules replaced for the run
-    swap_to: str = "ReLU"
-
-
-def _reinit(model: torch.nn.Module, names: tuple[str, ...]) -> None:
-    modules = dict(model.named_modules())
-    with torch.no_grad():
-        for name in names:
-            module = modules.get(name)
-            weight = getattr(module, "weight", None)
-            if isinstance(weight, torch.Tensor) and weight.dim() >= 2:
-                torch.nn.init.kaiming_normal_(weight, nonlinearity="relu")
-            bias = getattr(module, "bias", None)
-            if isinstance(bias, torch.Tensor):
-                torch.nn.init.zeros_(bias)
-
-
-def _swap(model: torch.nn.Module, names: tuple[str, ...], to: str) -> list[tuple[Any, str, Any]]:
-    """Replace activation modules in place; return what is needed to put them back."""
-    undo: list[tuple[Any, str, Any]] = []
-    modules = dict(model.named_modules())
-    for name in names:
-        parent_name, _, child = name.rpartition(".")
-        parent = modules.get(parent_name) if parent_name else model
-        old = modules.get(name)
-        if parent is None or old is None:
-            continue
-        setattr(parent, child, getattr(torch.nn, to)())
-        undo.append((parent, child, old))
-    return undo
 
 
 @dataclass
@@ -172,20 +133,18 @@ class Session:
         steps: int,
         *,
         probe: bool = True,
-        change: Change | None = None,
+        setup: Callable[[torch.nn.Module, torch.optim.Optimizer], Callable[[], None]] | None = None,
+        clip: float | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> tuple[list[float], Probe | None]:
-        """Train `steps` steps from the initial state; return the losses and the probe (its records)."""
+        """Train `steps` steps from the initial state; return the losses and the probe (its records).
+
+        `setup` changes the reset model and optimizer for a replay and returns its undo;
+        `clip` clips the gradient norm before each step.
+        """
         model = self.problem.model
         optimizer = self.reset()
-        undo: list[tuple[Any, str, Any]] = []
-        if change is not None:
-            if change.lr_scale is not None:
-                for group in optimizer.param_groups:
-                    group["lr"] = float(group["lr"]) * change.lr_scale
-            _reinit(model, change.reinit)
-            undo = _swap(model, change.swap, change.swap_to)
-        clip = change.clip if change is not None else None
+        undo = setup(model, optimizer) if setup is not None else None
         watcher = Probe(model, optimizer) if probe else None
         losses: list[torch.Tensor] = []
         closure_based = type(optimizer).__name__ in CLOSURE_OPTIMIZERS
@@ -226,8 +185,8 @@ class Session:
         finally:
             if watcher is not None:
                 watcher.detach()
-            for parent, child, old in undo:
-                setattr(parent, child, old)
+            if undo is not None:
+                undo()
         host = torch.stack([v.reshape(()).to(torch.float64).cpu() for v in losses]).tolist() if losses else []
         return host, watcher
 

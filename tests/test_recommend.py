@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from gradscope.recommend import _ranked, improved, lr_scales
+from gradscope.recommend import _ranked, lr_scales
 from gradscope.types import Recommendation, Verified
+from gradscope.verify import improved
 
 
 def rec(action: str, before: float | None, after: float | None, **numbers: object) -> Recommendation:

@@ -1,0 +1,159 @@
+"""Verification: the probe's steps replayed from the same start with one change applied.
+
+A recommendation's number is only printed when a replay showed it helps. The
+replay restores the session's initial weights, seed and batches, applies a
+`Change` (a clip threshold, a learning-rate factor, re-initialised layers,
+swapped activations), trains the same number of steps without the probe and
+compares its loss curve with the measured run's.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gradscope.types import Verified
+
+if TYPE_CHECKING:
+    import torch
+
+    from gradscope.runner import Session
+
+# The loss must fall at least this much (relative) for a change to count as better.
+IMPROVEMENT = 0.02
+# A change must beat the next-more-conservative candidate by this much to be preferred.
+PREFER_MARGIN = 0.05
+# Replays compare the mean of this many last losses: one batch's loss is noisy.
+WINDOW = 3
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recommendation applied to a replay."""
+
+    clip: float | None = None
+    lr_scale: float | None = None
+    reinit: tuple[str, ...] = ()  # layers re-initialised with kaiming_normal_ and zero bias
+    swap: tuple[str, ...] = ()  # activation modules replaced for the run
+    swap_to: str = "ReLU"
+
+    def apply(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Callable[[], None]:
+        """Change the freshly reset model and optimizer; return what undoes the module swaps."""
+        if self.lr_scale is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = float(group["lr"]) * self.lr_scale
+        _reinit(model, self.reinit)
+        undo = _swap(model, self.swap, self.swap_to)
+
+        def restore() -> None:
+            for parent, child, old in undo:
+                setattr(parent, child, old)
+
+        return restore
+
+
+def _reinit(model: torch.nn.Module, names: tuple[str, ...]) -> None:
+    import torch
+
+    modules = dict(model.named_modules())
+    with torch.no_grad():
+        for name in names:
+            module = modules.get(name)
+            weight = getattr(module, "weight", None)
+            if isinstance(weight, torch.Tensor) and weight.dim() >= 2:
+                torch.nn.init.kaiming_normal_(weight, nonlinearity="relu")
+            bias = getattr(module, "bias", None)
+            if isinstance(bias, torch.Tensor):
+                torch.nn.init.zeros_(bias)
+
+
+def _swap(model: torch.nn.Module, names: tuple[str, ...], to: str) -> list[tuple[Any, str, Any]]:
+    """Replace activation modules in place; return what is needed to put them back."""
+    import torch
+
+    undo: list[tuple[Any, str, Any]] = []
+    modules = dict(model.named_modules())
+    for name in names:
+        parent_name, _, child = name.rpartition(".")
+        parent = modules.get(parent_name) if parent_name else model
+        old = modules.get(name)
+        if parent is None or old is None:
+            continue
+        setattr(parent, child, getattr(torch.nn, to)())
+        undo.append((parent, child, old))
+    return undo
+
+
+def tail(losses: Sequence[float], window: int = WINDOW) -> float:
+    """Mean of the last `window` losses; NaN when any of them is not finite."""
+    last = list(losses[-window:])
+    if not last:
+        return math.nan
+    return statistics.fmean(last) if all(math.isfinite(v) for v in last) else math.nan
+
+
+def improved(before: float, after: float) -> bool:
+    if not math.isfinite(after):
+        return False
+    if not math.isfinite(before):
+        return True
+    return after < before - IMPROVEMENT * abs(before)
+
+
+@dataclass(frozen=True)
+class Trial:
+    label: str
+    value: float
+    losses: tuple[float, ...]
+
+    def final(self) -> float:
+        """The replay's final loss, infinite when it diverged."""
+        value = tail(self.losses)
+        return value if math.isfinite(value) else math.inf
+
+
+class Replayer:
+    """Replays on one session, each change once, judged against the measured run's losses."""
+
+    def __init__(
+        self, session: Session, steps: int, baseline: Sequence[float], progress: Progress | None = None
+    ) -> None:
+        self.session = session
+        self.steps = steps
+        self.baseline = tuple(baseline)
+        self.progress = progress
+        self._cache: dict[Change, Trial] = {}
+
+    def replay(self, label: str, change: Change, value: float = 0.0) -> Trial:
+        """Train the probe's steps again from the same start with `change` applied."""
+        if change not in self._cache:
+            progress, steps = self.progress, self.steps
+            tick = (lambda done: progress(f"verifying {label}", done, steps)) if progress else None
+            losses, _ = self.session.run(steps, probe=False, setup=change.apply, clip=change.clip, progress=tick)
+            self._cache[change] = Trial(label, value, tuple(losses))
+        return self._cache[change]
+
+    def best(
+        self, candidates: Sequence[tuple[str, Change, float]], conservative_first: bool
+    ) -> tuple[Trial | None, list[Trial]]:
+        """The candidate with the lowest final loss that beats the measured run."""
+        before = tail(self.baseline)
+        trials = [self.replay(label, change, value) for label, change, value in candidates]
+        good = [tr for tr in trials if improved(before, tr.final())]
+        if not good:
+            return None, trials
+        ordered = good if conservative_first else list(reversed(good))
+        chosen = ordered[0]
+        for tr in ordered[1:]:
+            if tr.final() < chosen.final() - PREFER_MARGIN * abs(chosen.final()):
+                chosen = tr
+        return chosen, trials
+
+    def verified(self, trial: Trial) -> Verified:
+        before, after = tail(self.baseline), tail(trial.losses)
+        return Verified(before, after, improved(before, after), self.baseline, trial.losses)
