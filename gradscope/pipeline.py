@@ -26,9 +26,7 @@ def run_diagnosis(config: RunConfig, progress: Progress | None = None) -> Report
     """Load the script, measure, judge, recommend (and verify). Raises GradscopeError."""
     started = time.perf_counter()
     from gradscope import loader, runner
-    from gradscope._deferred import defer_dynamo
 
-    defer_dynamo()
     device = runner.resolve_device(config.device)
     runner.seed_everything(config.seed)
     # The script's modules, sys.path entry and bytecode setting are undone afterwards,
