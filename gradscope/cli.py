@@ -15,7 +15,7 @@ import typer
 
 from gradscope import __version__
 from gradscope.config import DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
-from gradscope.errors import GradscopeError, UsageError
+from gradscope.errors import GradscopeError, InternalError, UsageError
 
 app = typer.Typer(
     name="gradscope",
@@ -25,10 +25,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_CODES_HELP = "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error; 3 the script failed."
+EXIT_CODES_HELP = (
+    "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error; 3 the script failed; "
+    "4 internal error in gradscope (please report it)."
+)
+REPORT_IT = "this is a bug in gradscope, not in your script; please report this with the traceback above"
+
+
+def _report_internal(exc: BaseException) -> int:
+    """A bug in gradscope: the whole traceback (no --debug needed), what was raised, a request to report it."""
+    import traceback
+
+    err = exc if isinstance(exc, InternalError) else InternalError.of(exc)
+    sys.stdout.flush()
+    traceback.print_exception(exc, file=sys.stderr)
+    print(f"gradscope: internal error: {err}", file=sys.stderr)
+    print(f"gradscope: {REPORT_IT}", file=sys.stderr)
+    return err.exit_code
 
 
 def _fail(err: GradscopeError, debug: bool) -> NoReturn:
+    if isinstance(err, InternalError):
+        raise typer.Exit(_report_internal(err))
     if debug:
         raise err
     print(f"gradscope: error: {err}", file=sys.stderr)
@@ -127,6 +145,8 @@ def diagnose(
     except KeyboardInterrupt:
         print("gradscope: error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
         raise typer.Exit(130) from None
+    except Exception as exc:  # not a GradscopeError: gradscope itself failed
+        raise typer.Exit(_report_internal(exc)) from None
     raise typer.Exit(exit_code(report, fail_on))
 
 
@@ -149,6 +169,8 @@ def render(
         _outputs(report, None, csv_path, plots)
     except GradscopeError as err:
         _fail(err, debug)
+    except Exception as exc:  # not a GradscopeError: gradscope itself failed
+        raise typer.Exit(_report_internal(exc)) from None
 
 
 @app.command("rules")
@@ -170,6 +192,8 @@ def main() -> None:
     code = 0
     try:
         app()
+    except InternalError as err:
+        code = _report_internal(err)
     except GradscopeError as err:  # re-raised by --debug: show the traceback, keep the exit code
         import traceback
 
@@ -178,6 +202,8 @@ def main() -> None:
         code = err.exit_code
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except Exception as exc:  # anything else escaping gradscope is a bug in it, never a bare crash
+        code = _report_internal(exc)
     # A user script may leave non-daemon threads running; they must not keep a CI job alive.
     sys.stdout.flush()
     sys.stderr.flush()

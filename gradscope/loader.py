@@ -4,7 +4,9 @@ gradscope runs other people's code, so every way a script can break the
 contract in contract.md section 1 ends in a ScriptError whose text names the
 fix. The script is executed like `python SCRIPT` but under a module name other
 than "__main__", with its folder first on sys.path and bytecode writing off, so
-nothing the user gave is modified.
+nothing the user gave is modified. Every call into the script's code goes
+through `errors.call_user`, so that `errors.blame` can tell an exception of the
+script from one gradscope raised meanwhile (an InternalError).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradscope.errors import ScriptError, UsageError
+from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user
 
 if TYPE_CHECKING:
     import torch
@@ -111,7 +113,7 @@ def import_script(path: Path) -> types.ModuleType:
     try:
         # The script's prints go to stderr so gradscope's stdout stays the report.
         with no_bytecode(), contextlib.redirect_stdout(sys.stderr):
-            exec(code, module.__dict__)
+            call_user(exec, code, module.__dict__)
     except SystemExit as exc:
         raise ScriptError(
             f"{path.name} called sys.exit({exc.code!r}) while being imported; "
@@ -120,8 +122,8 @@ def import_script(path: Path) -> types.ModuleType:
     except KeyboardInterrupt:
         raise
     except BaseException as exc:
-        raise ScriptError(
-            f"{path.name} raised {describe(exc)} while being imported{where(exc, path)}; fix the script"
+        raise blame(
+            exc, f"{path.name} raised {describe(exc)} while being imported{where(exc, path)}; fix the script"
         ) from exc
     return module
 
@@ -134,9 +136,9 @@ def _build_model(module: types.ModuleType, path: Path) -> nn.Module:
     value = module.model
     if not isinstance(value, nn.Module) and callable(value):
         try:
-            value = value()
+            value = call_user(value)
         except USER_ERRORS as exc:
-            raise ScriptError(f"calling `model()` raised {describe(exc)}{where(exc, path)}") from exc
+            raise blame(exc, f"calling `model()` raised {describe(exc)}{where(exc, path)}") from exc
     if not isinstance(value, nn.Module):
         raise ScriptError(
             f"`model` is a {type(value).__name__}, not a torch.nn.Module; "
@@ -147,7 +149,7 @@ def _build_model(module: types.ModuleType, path: Path) -> nn.Module:
 
 def _iterate(source: Any) -> Iterator[Any]:
     try:
-        return iter(source)
+        return call_user(iter, source)
     except TypeError as exc:
         raise ScriptError(
             f"`data` is a {type(source).__name__}, which is not iterable; "
@@ -166,25 +168,26 @@ def _collect_batches(module: types.ModuleType, path: Path, steps: int) -> tuple[
         if not is_factory:
             return raw
         try:
-            return raw()
+            return call_user(raw)
         except USER_ERRORS as exc:
-            raise ScriptError(f"calling `data()` raised {describe(exc)}{where(exc, path)}") from exc
+            raise blame(exc, f"calling `data()` raised {describe(exc)}{where(exc, path)}") from exc
 
     batches: list[Any] = []
     source = fresh()
     while len(batches) < steps:
-        iterator = _iterate(source)
         got = 0
         try:
-            for batch in iterator:
+            iterator = _iterate(source)
+            while len(batches) < steps:
+                batch = call_user(next, iterator, _END)
+                if batch is _END:
+                    break
                 batches.append(batch)
                 got += 1
-                if len(batches) >= steps:
-                    break
-        except ScriptError:
+        except GradscopeError:
             raise
         except USER_ERRORS as exc:
-            raise ScriptError(f"iterating `data` raised {describe(exc)}{where(exc, path)}; fix the data") from exc
+            raise blame(exc, f"iterating `data` raised {describe(exc)}{where(exc, path)}; fix the data") from exc
         if got == 0:
             if batches:
                 break  # a one-shot iterator: reuse what it gave
@@ -199,6 +202,9 @@ def _collect_batches(module: types.ModuleType, path: Path, steps: int) -> tuple[
             raise ScriptError(f"batch {number} of `data` has 0 samples; drop empty batches (e.g. drop_last=True)")
     # Fewer distinct batches than steps: cycle them, as a second epoch would.
     return tuple(batches[i % len(batches)] for i in range(steps))
+
+
+_END = object()  # what next() gives back when `data` runs out
 
 
 def _output_loss(output: Any) -> Any:
@@ -234,13 +240,13 @@ def _default_loss(output: Any, target: Any) -> tuple[Any, str]:
                 f"output shape {tuple(output.shape)} does not match integer target shape "
                 f"{tuple(target.shape)} for cross-entropy; fix the model's output or define `loss`"
             )
-        return functional.cross_entropy(logits, labels), "cross_entropy"
+        return call_user(functional.cross_entropy, logits, labels), "cross_entropy"
     if output.shape != target.shape:
         raise ScriptError(
             f"output shape {tuple(output.shape)} differs from target shape {tuple(target.shape)} "
             "for the default mean-squared error; reshape the target or define `loss(output, target)`"
         )
-    return functional.mse_loss(output, target.to(output.dtype)), "mse"
+    return call_user(functional.mse_loss, output, target.to(output.dtype)), "mse"
 
 
 def _batch_size(value: Any) -> int | None:
@@ -259,10 +265,10 @@ def _batch_size(value: Any) -> int | None:
 
 def call_model(model: nn.Module, inputs: Any) -> Any:
     if isinstance(inputs, dict):
-        return model(**inputs)
+        return call_user(model, **inputs)
     if isinstance(inputs, tuple | list):
-        return model(*inputs)
-    return model(inputs)
+        return call_user(model, *inputs)
+    return call_user(model, inputs)
 
 
 def _loss_function(module: types.ModuleType) -> tuple[LossFn, str]:
@@ -276,13 +282,13 @@ def _loss_function(module: types.ModuleType) -> tuple[LossFn, str]:
     if compute_loss is not None:
 
         def by_compute_loss(model: nn.Module, batch: Any) -> Any:
-            return compute_loss(model, batch)
+            return call_user(compute_loss, model, batch)
 
         return by_compute_loss, "compute_loss"
 
     def by_forward(model: nn.Module, batch: Any) -> Any:
         if isinstance(batch, dict):
-            output = model(**batch)
+            output = call_user(model, **batch)
             carried = _output_loss(output)
             if carried is None:
                 raise ScriptError(
@@ -301,7 +307,7 @@ def _loss_function(module: types.ModuleType) -> tuple[LossFn, str]:
             inputs, target = batch, None
         output = call_model(model, inputs)
         if user_loss is not None:
-            return user_loss(output, target)
+            return call_user(user_loss, output, target)
         carried = _output_loss(output)
         if carried is not None:
             return carried
@@ -336,9 +342,9 @@ def _optimizer_factory(module: types.ModuleType, path: Path) -> tuple[OptimizerF
 
     def build(params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
         try:
-            made = given(params)
+            made = call_user(given, params)
         except USER_ERRORS as exc:
-            raise ScriptError(f"calling `optimizer(params)` raised {describe(exc)}{where(exc, path)}") from exc
+            raise blame(exc, f"calling `optimizer(params)` raised {describe(exc)}{where(exc, path)}") from exc
         if not isinstance(made, torch.optim.Optimizer):
             raise ScriptError(f"`optimizer(params)` returned a {type(made).__name__}, not a torch.optim.Optimizer")
         return made

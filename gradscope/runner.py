@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from gradscope.errors import ScriptError, UsageError
+from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user
 from gradscope.loader import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, describe, to_device, where
 from gradscope.probe import Probe
 
@@ -70,9 +70,9 @@ class Session:
     def start(cls, problem: Problem, device: torch.device, seed: int) -> Session:
         model = problem.model
         try:
-            model.to(device)
+            call_user(model.to, device)
         except USER_ERRORS as exc:
-            raise ScriptError(f"moving the model to {device} raised {describe(exc)}") from exc
+            raise blame(exc, f"moving the model to {device} raised {describe(exc)}") from exc
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
         initial = {k: v.detach().clone() for k, v in model.state_dict().items()}
         return cls(problem, device, seed, initial, dtype)
@@ -99,7 +99,7 @@ class Session:
         problem = self.problem
         try:
             value = problem.loss_of(problem.model, batch)
-        except ScriptError:
+        except GradscopeError:
             raise
         except USER_ERRORS as exc:
             hint = (
@@ -107,7 +107,7 @@ class Session:
                 if any(h in str(exc).lower() for h in SHAPE_HINTS)
                 else "fix the model or the loss"
             )
-            raise ScriptError(f"the forward pass raised {describe(exc)}{where(exc, problem.script)}; {hint}") from exc
+            raise blame(exc, f"the forward pass raised {describe(exc)}{where(exc, problem.script)}; {hint}") from exc
         if not isinstance(value, torch.Tensor):
             raise ScriptError(f"the loss is a {type(value).__name__}, not a tensor; return a scalar torch tensor")
         if value.numel() != 1:
@@ -124,9 +124,9 @@ class Session:
 
     def backward(self, value: torch.Tensor) -> None:
         try:
-            torch.autograd.backward(value)
+            call_user(torch.autograd.backward, value)
         except USER_ERRORS as exc:
-            raise ScriptError(f"backward raised {describe(exc)}{where(exc, self.problem.script)}") from exc
+            raise blame(exc, f"backward raised {describe(exc)}{where(exc, self.problem.script)}") from exc
 
     def run(
         self,
@@ -194,18 +194,18 @@ class Session:
         # The model's zero_grad, not only the optimizer's: a parameter the optimizer
         # does not hold would otherwise add up its gradient across steps.
         try:
-            model.zero_grad(set_to_none=True)
-            optimizer.zero_grad(set_to_none=True)
+            call_user(model.zero_grad, set_to_none=True)
+            call_user(optimizer.zero_grad, set_to_none=True)
         except USER_ERRORS as exc:
-            raise ScriptError(f"zero_grad() raised {describe(exc)}{where(exc, self.problem.script)}") from exc
+            raise blame(exc, f"zero_grad() raised {describe(exc)}{where(exc, self.problem.script)}") from exc
 
     def _step(self, optimizer: torch.optim.Optimizer, closure: Any) -> None:
         try:
             if closure is None:
-                optimizer.step()
+                call_user(optimizer.step)
             else:
-                optimizer.step(closure)
-        except ScriptError:
+                call_user(optimizer.step, closure)
+        except GradscopeError:
             raise
         except USER_ERRORS as exc:
-            raise ScriptError(f"optimizer.step() raised {describe(exc)}{where(exc, self.problem.script)}") from exc
+            raise blame(exc, f"optimizer.step() raised {describe(exc)}{where(exc, self.problem.script)}") from exc
