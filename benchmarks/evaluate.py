@@ -1,11 +1,13 @@
 """Diagnose every model in the given folders and compare with its declared EXPECTED.
 
-Each model runs in a fresh `python -m gradscope diagnose ... --json` process, so the
-wall time includes interpreter start and verification. Prints a Markdown table:
-model, declared verdict, gradscope's verdict, match, recommendations with their
-numbers and verified loss before -> after, wall time.
+Each model runs in a fresh `python -m gradscope diagnose ... --json` process per step
+count, so the wall time includes interpreter start and verification. Prints a Markdown
+table: model, declared verdict, gradscope's verdict at each step count (with what did not
+match), the recommendations of the first step count, and the wall time; then how many
+models matched at every step count and how many healthy models were given a problem.
 
-Run: python benchmarks/evaluate.py sample_models benchmarks/holdout_models benchmarks/holdout_models_2
+Run: python benchmarks/evaluate.py sample_models benchmarks/holdout_models benchmarks/holdout_models_2 \
+        benchmarks/holdout_models_3 --steps 10 20 30 40
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,40 +51,62 @@ def describe(rec: dict[str, Any]) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Outcome:
+    verdict: str
+    problems: tuple[str, ...]
+    recommendations: str
+    wall: float
+
+
+def diagnose(script: Path, steps: int) -> Outcome:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run.json"
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "gradscope", "diagnose", str(script), "--quiet", "--fail-on", "never",
+             "--steps", str(steps), "--json", str(out)],
+            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NO_COLOR": "1"}, check=False,
+        )  # fmt: skip
+        wall = time.perf_counter() - started
+        if not out.exists():
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1][:120]
+            return Outcome("error", (last,), "", wall)
+        data = json.loads(out.read_text())
+        report = records.load(out)
+    problems = tuple(mismatches(report, expected_of(script)))
+    recs = "; ".join(describe(r) for r in data["recommendations"]) or "-"
+    return Outcome(data["verdict"], problems, recs, wall)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+")
+    parser.add_argument("--steps", type=int, nargs="+", default=[20], help="step counts to diagnose each model at")
+    parser.add_argument("--jobs", type=int, default=2, help="diagnoses run at once")
     args = parser.parse_args()
-    print("| model | declared | gradscope | match | recommendation [loss before -> after] | wall s |")
-    print("|---|---|---|---|---|---|")
-    total = matched = 0
-    for folder in args.folders:
-        for script in sorted(Path(folder).glob("*.py")):
-            with tempfile.TemporaryDirectory() as tmp:
-                out = Path(tmp) / "run.json"
-                started = time.perf_counter()
-                subprocess.run(
-                    [sys.executable, "-m", "gradscope", "diagnose", str(script), "--quiet", "--fail-on", "never",
-                     "--json", str(out)],
-                    capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NO_COLOR": "1"}, check=False,
-                )  # fmt: skip
-                wall = time.perf_counter() - started
-                if not out.exists():
-                    print(f"| {folder}/{script.stem} | | error | no | | {wall:.2f} |")
-                    total += 1
-                    continue
-                data = json.loads(out.read_text())
-                report = records.load(out)
-            expected = expected_of(script)
-            problems = mismatches(report, expected)
-            total += 1
-            matched += not problems
-            recs = "; ".join(describe(r) for r in data["recommendations"]) or "-"
-            verdict = data["verdict"]
-            ok = "yes" if not problems else "no: " + "; ".join(problems)
-            name = f"{Path(folder).name}/{script.stem}"
-            print(f"| {name} | {expected['verdict']} | {verdict} | {ok} | {recs} | {wall:.2f} |")
-    print(f"\n{matched}/{total} models diagnosed as declared")
+    scripts = [s for folder in args.folders for s in sorted(Path(folder).glob("*.py")) if not s.name.startswith("_")]
+    jobs = [(s, n) for s in scripts for n in args.steps]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        outcomes = dict(zip(jobs, pool.map(lambda job: diagnose(*job), jobs), strict=True))
+    header = " | ".join(f"{n} steps" for n in args.steps)
+    print(f"| model | declared | {header} | recommendations ({args.steps[0]} steps) | wall s |")
+    print("|---|---|" + "---|" * len(args.steps) + "---|---|")
+    matched = false_alarms = healthy = 0
+    for script in scripts:
+        expected = expected_of(script)["verdict"]
+        row = [outcomes[(script, n)] for n in args.steps]
+        cells = [o.verdict if not o.problems else f"**{o.verdict}**: {'; '.join(o.problems)}" for o in row]
+        matched += all(not o.problems for o in row)
+        if expected == "healthy":
+            healthy += 1
+            false_alarms += any(o.verdict != "healthy" for o in row)
+        name = f"{script.parent.name}/{script.stem}"
+        wall = max(o.wall for o in row)
+        print(f"| {name} | {expected} | {' | '.join(cells)} | {row[0].recommendations} | {wall:.1f} |")
+    steps = ", ".join(map(str, args.steps))
+    print(f"\n{matched}/{len(scripts)} models diagnosed as declared at every step count ({steps})")
+    print(f"{false_alarms}/{healthy} healthy models given a problem verdict at some step count")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import sys
 import traceback
 import types
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,9 @@ class Problem:
     make_optimizer: OptimizerFactory
     default_optimizer: bool
     loss_source: str  # "compute_loss" | "loss" | "output" | "cross_entropy" | "mse"
+    # Filled on the first forward: the classes of a cross-entropy loss gradscope computed or read
+    # from a Hugging Face output's logits ({"classes": C}); empty when the loss is the script's own.
+    loss_shape: dict[str, int] = field(default_factory=dict)
 
 
 def where(exc: BaseException, script: Path) -> str:
@@ -215,7 +218,8 @@ def _output_loss(output: Any) -> Any:
     return loss
 
 
-def _default_loss(output: Any, target: Any) -> tuple[Any, str]:
+def _default_loss(output: Any, target: Any) -> tuple[Any, str, int | None]:
+    """The loss gradscope picks, its name, and the classes when it is a cross-entropy."""
     import torch
     from torch.nn import functional
 
@@ -240,13 +244,14 @@ def _default_loss(output: Any, target: Any) -> tuple[Any, str]:
                 f"output shape {tuple(output.shape)} does not match integer target shape "
                 f"{tuple(target.shape)} for cross-entropy; fix the model's output or define `loss`"
             )
-        return call_user(functional.cross_entropy, logits, labels), "cross_entropy"
+        classes = int(logits.shape[1]) if logits.dim() >= 2 else None
+        return call_user(functional.cross_entropy, logits, labels), "cross_entropy", classes
     if output.shape != target.shape:
         raise ScriptError(
             f"output shape {tuple(output.shape)} differs from target shape {tuple(target.shape)} "
             "for the default mean-squared error; reshape the target or define `loss(output, target)`"
         )
-    return call_user(functional.mse_loss, output, target.to(output.dtype)), "mse"
+    return call_user(functional.mse_loss, output, target.to(output.dtype)), "mse", None
 
 
 def _batch_size(value: Any) -> int | None:
@@ -271,7 +276,14 @@ def call_model(model: nn.Module, inputs: Any) -> Any:
     return call_user(model, inputs)
 
 
-def _loss_function(module: types.ModuleType) -> tuple[LossFn, str]:
+def _logit_classes(output: Any) -> int | None:
+    """Classes of a Hugging Face output's logits: its loss is a cross-entropy over them."""
+    logits = getattr(output, "logits", None)
+    shape = getattr(logits, "shape", None)
+    return int(shape[-1]) if shape is not None and len(shape) >= 2 and int(shape[-1]) >= 2 else None
+
+
+def _loss_function(module: types.ModuleType, shape: dict[str, int]) -> tuple[LossFn, str]:
     compute_loss = getattr(module, "compute_loss", None)
     user_loss = getattr(module, "loss", None)
     if compute_loss is not None and not callable(compute_loss):
@@ -295,6 +307,7 @@ def _loss_function(module: types.ModuleType) -> tuple[LossFn, str]:
                     "a dict batch is called as model(**batch), but the output carries no `loss`; "
                     "yield (inputs, target) batches or define `compute_loss(model, batch)`"
                 )
+            _note_classes(shape, _logit_classes(output))
             return carried
         if isinstance(batch, tuple | list) and len(batch) == 2:
             inputs, target = batch
@@ -310,16 +323,23 @@ def _loss_function(module: types.ModuleType) -> tuple[LossFn, str]:
             return call_user(user_loss, output, target)
         carried = _output_loss(output)
         if carried is not None:
+            _note_classes(shape, _logit_classes(output))
             return carried
         if target is None:
             raise ScriptError(
                 "a batch is a single tensor with no target and the output carries no `loss`; "
                 "yield (inputs, target) or define `compute_loss(model, batch)`"
             )
-        value, _ = _default_loss(output, target)
+        value, _, classes = _default_loss(output, target)
+        _note_classes(shape, classes)
         return value
 
     return by_forward, "loss" if user_loss is not None else "default"
+
+
+def _note_classes(shape: dict[str, int], classes: int | None) -> None:
+    if classes is not None and "classes" not in shape:
+        shape["classes"] = classes
 
 
 def _optimizer_factory(module: types.ModuleType, path: Path) -> tuple[OptimizerFactory, bool]:
@@ -378,7 +398,8 @@ def _load(path: Path, steps: int) -> Problem:
             "unfreeze at least one layer"
         )
     batches = _collect_batches(module, path, steps)
-    loss_of, source = _loss_function(module)
+    shape: dict[str, int] = {}
+    loss_of, source = _loss_function(module, shape)
     make_optimizer, default = _optimizer_factory(module, path)
     return Problem(
         script=path,
@@ -388,6 +409,7 @@ def _load(path: Path, steps: int) -> Problem:
         make_optimizer=make_optimizer,
         default_optimizer=default,
         loss_source=source,
+        loss_shape=shape,
     )
 
 

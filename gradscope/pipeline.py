@@ -69,6 +69,7 @@ def _diagnose(
         total_params=sum(p.numel() for p in model.parameters()),
         trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
         loss_source=problem.loss_source,
+        classes=problem.loss_shape.get("classes"),
     )
     record = RunRecord(run=run, layers=probe.layout.layers, steps=tuple(probe.records))
     with loader.quiet_stdout():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -132,6 +132,27 @@ def ran_away(losses: tuple[float, ...]) -> bool:
     return max(finite[1:]) > 2 * abs(finite[0])
 
 
+Calm = Callable[[Sequence[float]], bool]
+
+
+def calm_after(finding: Finding) -> Calm | None:
+    """For a spike finding: whether a replay's curve stays below the spike threshold (and below a
+    uniform guess when that was crossed). A lower LR that removes the spike and ends no higher
+    confirms the finding even when the measured run recovered to the same final loss."""
+    threshold = finding.evidence.get("spike_threshold")
+    uniform = finding.evidence.get("uniform_guess_loss")
+    if not isinstance(threshold, int | float):
+        return None
+
+    def calm(curve: Sequence[float]) -> bool:
+        if not curve or not all(math.isfinite(v) for v in curve) or not curve[0] > 0:
+            return False
+        peak = max(curve[1:], default=curve[0])
+        return peak < threshold * curve[0] and (not isinstance(uniform, int | float) or peak <= uniform)
+
+    return calm
+
+
 def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
@@ -160,25 +181,34 @@ class Recommender:
             self.replayer = Replayer(session, record.run.steps, self.baseline, progress)
 
     # -- replays -------------------------------------------------------------------
-    def best(self, kind: str, values: list[float], conservative_first: bool) -> tuple[Trial, Verified] | None:
+    def best(
+        self, kind: str, values: list[float], conservative_first: bool, calmer: Calm | None = None
+    ) -> tuple[Trial, Verified] | None:
         """The clip threshold or LR factor among `values` whose replay beats the measured run most."""
         from gradscope.verify import Change
 
         assert self.replayer is not None
         candidates = [(f"{kind}={v:g}", Change(clip=v) if kind == "clip" else Change(lr_scale=v), v) for v in values]
-        chosen, _ = self.replayer.best(candidates, conservative_first)
-        return None if chosen is None else (chosen, self.replayer.verified(chosen))
+        chosen, _ = self.replayer.best(candidates, conservative_first, calmer)
+        return None if chosen is None else (chosen, self.replayer.verified(chosen, calmer))
 
     # -- actions ---------------------------------------------------------------------
-    def clip(self, why: str) -> Recommendation | None:
+    def clip(self, why: str, finding: Finding | None = None) -> Recommendation | None:
         facts = self.diagnosis.facts
         lr = facts.lr[0] if facts.lr else 0.0
         weight = math.sqrt(sum(f.weight_norm**2 for f in facts.layers if f.measurable and math.isfinite(f.weight_norm)))
         candidates = clip_candidates(self.record, weight, lr, facts.adaptive)
+        first = finding.evidence.get("first_norm") if finding is not None else None
+        burst = ""
+        if isinstance(first, int | float) and first > 0:
+            # A burst calls for a threshold near the norm the run had before it: what a healthy
+            # step needs passes, the burst is cut back to it.
+            candidates = sorted({*candidates, _round_sig(2 * first), _round_sig(10 * first)})
+            burst = ", 2x and 10x the norm before the burst"
         how = (
             f"tried max_norm in {[_fmt(c) for c in candidates]} (median and 10th percentile of the measured "
-            "total gradient norm, the norm at which one SGD step moves the weights 1% of their size, and 1.0), "
-            f"each replayed for {facts.steps} steps from the same start"
+            "total gradient norm, the norm at which one SGD step moves the weights 1% of their size, 1.0"
+            f"{burst}), each replayed for {facts.steps} steps from the same start"
         )
         if self.session is None:
             norms = [s.total_grad_norm for s in self.record.steps if math.isfinite(s.total_grad_norm)]
@@ -207,7 +237,7 @@ class Recommender:
             verified=verified,
         )
 
-    def learning_rate(self, direction: str, why: str) -> Recommendation | None:
+    def learning_rate(self, direction: str, why: str, calmer: Calm | None = None) -> Recommendation | None:
         facts = self.diagnosis.facts
         current = facts.lr[0] if facts.lr else math.nan
         measured = facts.median_update_ratio()
@@ -228,9 +258,12 @@ class Recommender:
                 code=f"{facts.optimizer}(model.parameters(), lr={_fmt(_round_sig(current * scale))})",
             )
         # Going down, prefer the gentlest cut that works; going up, the smallest raise.
-        best = self.best("lr", scales if direction == "up" else list(reversed(scales)), conservative_first=True)
+        best = self.best(
+            "lr", scales if direction == "up" else list(reversed(scales)), conservative_first=True, calmer=calmer
+        )
         if best is None:
-            self.notes.append(f"no learning rate in {tried} lowered the loss; none is recommended")
+            removed = " or removed its spike" if calmer is not None else ""
+            self.notes.append(f"no learning rate in {tried} lowered the loss{removed}; none is recommended")
             return None
         chosen, verified = best
         lr = _round_sig(current * chosen.value)
@@ -365,17 +398,17 @@ class Recommender:
         codes = {f.code: f for f in standing}
         facts = self.diagnosis.facts
         if "GS102" in codes:
-            rec = self.clip("GS102")
+            rec = self.clip("GS102", codes["GS102"])
             if rec:
                 recs.append(rec)
         if "GS301" in codes:
-            rec = self.learning_rate("down", "GS301")
+            rec = self.learning_rate("down", "GS301", calm_after(codes["GS301"]))
             if rec:
                 recs.append(rec)
             elif self.session is not None:
                 self.withdrawn["GS301"] = (
-                    "no lower learning rate tried lowered the loss, so the model is likely limited by "
-                    "something else than its learning rate"
+                    "no lower learning rate tried lowered the loss (or removed its spike) within the run, so the "
+                    "model is likely limited by something else than its learning rate"
                 )
         if "GS302" in codes:
             rec = self.learning_rate("up", "GS302")

@@ -32,9 +32,7 @@ def build_report(
     from gradscope.recommend import recommend
 
     diagnosis = diagnose(record)
-    recs, findings, verdict, statuses, rec_notes = recommend(
-        record, diagnosis, session, progress, replay=replay
-    )
+    recs, findings, verdict, statuses, rec_notes = recommend(record, diagnosis, session, progress, replay=replay)
     return Report(
         record=record,
         verdict=verdict,

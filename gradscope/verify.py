@@ -138,13 +138,25 @@ class Replayer:
             self._cache[change] = Trial(label, value, tuple(losses))
         return self._cache[change]
 
+    def better(self, trial: Trial, calmer: Callable[[Sequence[float]], bool] | None = None) -> bool:
+        """The replay ends lower than the measured run, or, when `calmer` is given, ends no higher
+        and its curve passes `calmer` (a spike the measured run recovered from is gone)."""
+        before, after = tail(self.baseline), trial.final()
+        if improved(before, after):
+            return True
+        if calmer is None or not math.isfinite(after) or not calmer(trial.losses):
+            return False
+        return not math.isfinite(before) or after <= before + IMPROVEMENT * abs(before)
+
     def best(
-        self, candidates: Sequence[tuple[str, Change, float]], conservative_first: bool
+        self,
+        candidates: Sequence[tuple[str, Change, float]],
+        conservative_first: bool,
+        calmer: Callable[[Sequence[float]], bool] | None = None,
     ) -> tuple[Trial | None, list[Trial]]:
-        """The candidate with the lowest final loss that beats the measured run."""
-        before = tail(self.baseline)
+        """The candidate with the lowest final loss among those better than the measured run."""
         trials = [self.replay(label, change, value) for label, change, value in candidates]
-        good = [tr for tr in trials if improved(before, tr.final())]
+        good = [tr for tr in trials if self.better(tr, calmer)]
         if not good:
             return None, trials
         ordered = good if conservative_first else list(reversed(good))
@@ -154,6 +166,6 @@ class Replayer:
                 chosen = tr
         return chosen, trials
 
-    def verified(self, trial: Trial) -> Verified:
+    def verified(self, trial: Trial, calmer: Callable[[Sequence[float]], bool] | None = None) -> Verified:
         before, after = tail(self.baseline), tail(trial.losses)
-        return Verified(before, after, improved(before, after), self.baseline, trial.losses)
+        return Verified(before, after, self.better(trial, calmer), self.baseline, trial.losses)

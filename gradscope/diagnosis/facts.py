@@ -48,8 +48,13 @@ class LayerFacts:
 
     @property
     def measurable(self) -> bool:
-        """Trainable, held by the optimizer and reached by the gradient."""
-        return self.info.trainable and self.info.optimized and self.grad_steps > 0 and not self.all_zero
+        """Trainable, held by the optimizer and reached by the gradient (even an all-zero one)."""
+        return self.info.trainable and self.info.optimized and self.grad_steps > 0
+
+    @property
+    def learning(self) -> bool:
+        """Measurable and given a gradient that is not all zeros: a yardstick for the others."""
+        return self.measurable and not self.all_zero
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class Facts:
     losses: tuple[float, ...]  # finite or not, in step order; empty if no loss was given
     total_grad_norms: tuple[float, ...]
     window: int
+    # Per step, the median update ratio of the dense layers that learn (NaN when none).
+    step_update_ratios: tuple[float, ...] = ()
+    classes: int | None = None  # of a cross-entropy loss gradscope computed, when known
 
     @property
     def has_loss(self) -> bool:
@@ -88,18 +96,20 @@ class Facts:
 
     def top_update_ratio(self) -> float:
         """How far the layers that learn most move: the 90th percentile of dense layers."""
-        pool = [f for f in self.dense() if not f.zero_init]
+        pool = [f for f in self.dense() if not f.zero_init and f.learning]
         # Without the output head when there are hidden layers: a small-initialised head moves
         # a large share of its tiny norm and would set the bar for every other layer.
         pool = pool[:-1] if len(pool) >= 3 else pool
-        pool = pool or [f for f in self.layers if f.measurable]
+        pool = pool or [f for f in self.layers if f.learning]
         values = sorted(f.update_ratio for f in pool if math.isfinite(f.update_ratio))
         if not values:
             return math.nan
         return values[min(len(values) - 1, int(0.9 * len(values)))]
 
     def median_update_ratio(self) -> float:
-        values = [f.update_ratio for f in self.dense()] or [f.update_ratio for f in self.layers if f.measurable]
+        values = [f.update_ratio for f in self.dense() if f.learning] or [
+            f.update_ratio for f in self.layers if f.learning
+        ]
         return fmedian(values)
 
 
@@ -142,5 +152,14 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
         steps=len(record.steps),
         losses=tuple(s.loss for s in record.steps if s.loss is not None),
         total_grad_norms=tuple(s.total_grad_norm for s in record.steps),
+        step_update_ratios=_step_update_ratios(record, layers),
+        classes=run.classes,
         window=max(1, min(window, len(record.steps) // 3 or 1)),
     )
+
+
+def _step_update_ratios(record: RunRecord, layers: list[LayerFacts]) -> tuple[float, ...]:
+    """Each step's median update ratio over the dense layers that learn."""
+    dense = [f.index for f in layers if f.info.role is Role.DENSE and f.learning]
+    pool = dense or [f.index for f in layers if f.learning]
+    return tuple(fmedian([s.update_ratio[i] for i in pool]) if pool else math.nan for s in record.steps)

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from gradscope.diagnosis.examples import mlp, record
-from gradscope.diagnosis.facts import Facts, LayerFacts
+from gradscope.diagnosis.facts import RELU_LIKE, Facts, LayerFacts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, names, sig
 from gradscope.types import Finding, LayerStatus, Severity, Verdict, ratio
@@ -51,6 +51,14 @@ class Limits:
                 update_ratio=[1e-11, 1e-9, 1e-7, 1e-5, 1e-3, 5e-3],
             ),
         ),
+        Example(
+            "a first layer whose gradient underflows to exact zeros, below a fading depth trend",
+            lambda: record(
+                mlp(6, "Sigmoid"),
+                grad=[0.0, 1e-21, 1e-16, 1e-10, 1e-4, 0.5],
+                update_ratio=[0.0, 1e-23, 1e-18, 1e-12, 1e-6, 5e-3],
+            ),
+        ),
     ),
     quiet=(
         Example(
@@ -72,6 +80,10 @@ def vanishing(facts: Facts, limits: Limits) -> Finding | None:
     flagged: list[LayerFacts] = []
     strongest_after: dict[str, float] = {}
     for i, layer in enumerate(dense[:-1]):
+        if layer.all_zero and layer.dead_frac >= 1.0 and layer.info.activation in RELU_LIKE:
+            # Every unit passes nothing because its own ReLU is off for every input: a zero
+            # gradient the dead-units rule explains, not a fade through depth.
+            continue
         later = dense[i + 1 :]
         # The output head is often initialised small on purpose (gain 0.01 in PPO actors),
         # which makes its gradient/weight ratio huge: compare with the hidden layers when any.

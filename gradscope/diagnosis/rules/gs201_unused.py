@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gradscope.diagnosis.examples import healthy, mlp, record
-from gradscope.diagnosis.facts import RELU_LIKE, Facts
+from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, names
 from gradscope.types import Finding, LayerStatus, Severity
@@ -34,16 +34,18 @@ class Limits:
             ),
         ),
     ),
-    quiet=(Example("every layer gets a gradient", healthy),),
+    quiet=(
+        Example("every layer gets a gradient", healthy),
+        Example(
+            "a first layer in the forward pass whose gradient underflows to exact zeros is not unused",
+            lambda: record(mlp(4, "Sigmoid"), grad=[0.0, 1e-20, 1e-10, 0.5], update_ratio=[0.0, 1e-22, 1e-12, 1e-3]),
+        ),
+    ),
 )
 def unused(facts: Facts, limits: Limits) -> Finding | None:
-    flagged = [
-        f
-        for f in facts.layers
-        if f.info.trainable
-        and (f.grad_steps == 0 or (f.all_zero and f.info.activation not in RELU_LIKE - {None}))
-        and not (f.dead_frac >= 1.0 and f.info.activation in RELU_LIKE - {None})
-    ]
+    # Only a gradient that is None on every step: a layer in the forward pass whose gradient
+    # is exactly zero (underflow, dead units) is judged by the gradient-flow rules instead.
+    flagged = [f for f in facts.layers if f.info.trainable and f.grad_steps == 0]
     if not flagged:
         return None
     return finding(

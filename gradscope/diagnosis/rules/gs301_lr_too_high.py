@@ -1,33 +1,106 @@
-"""GS301 lr-too-high: the loss rises or swings while gradients stay finite and weights move a lot."""
+"""GS301 lr-too-high: the loss jumps, climbs or never falls while the weights move by a large
+share of their size each step and the gradients stay finite.
+
+The evidence is chosen so a verdict does not depend on the run's length:
+- a spike: the loss at some step far above its first value, even if it recovers
+  later (a run that recovers from a spike wasted its steps and risks the next one);
+- worse than a uniform guess: a cross-entropy loss over C classes that starts below
+  ln(C) and climbs above it;
+- no progress: the typical loss after the first step (the median) is no lower than
+  the first while the weights are rewritten by several percent each step (a median,
+  so one lucky batch does not count as progress);
+- divergence: the run ends well above where it started.
+Every piece needs large weight moves (the update ratio gate): a loss that jumps
+while the weights barely move is a hard batch, not a learning rate.
+"""
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 
 from gradscope.diagnosis.examples import mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, sig
-from gradscope.types import Finding, Severity, Verdict, ratio
+from gradscope.types import Finding, Severity, Verdict
 
 
 @dataclass(frozen=True)
 class Limits:
-    # Weights rewritten by this share of their size each step is a large step.
-    update_ratio: float = 0.1
-    # The end of the loss curve above its start by this fraction is a rising loss.
-    loss_rise: float = 0.2
-    # Thrashing: the median dense layer rewritten by 5% of its size per step (50x a typical
-    # healthy 1e-3) while the loss ends no lower than it began.
+    # The gate: on some step up to the loss's worst, the median dense layer moved at least
+    # this share of its size (10x a typical healthy 1e-3).
+    update_ratio: float = 1e-2
+    # A spike: the loss at some step this many times its first value.
+    spike_factor: float = 2.0
+    # Worse than a uniform guess: above ln(C) by this share, having started below it.
+    uniform_margin: float = 0.1
+    # No progress: weights rewritten by this share per step (median over steps, 50x a healthy
+    # 1e-3) while the median loss after the first step is no lower than the first.
     thrash_update_ratio: float = 0.05
-    # Relative drop under which the loss "does not fall".
-    loss_drop: float = 0.05
+    # Divergence: the mean of the last steps this share above the first step's loss.
+    loss_rise: float = 0.2
+    # Fewest steps on which the loss rules judge a curve.
+    min_steps: int = 4
+    tail: int = 3
+
+
+def _gate(facts: Facts, until: int) -> float:
+    """The largest per-step median update ratio up to step `until`."""
+    moves = [v for v in facts.step_update_ratios[: until + 1] if math.isfinite(v)]
+    return max(moves, default=math.nan)
+
+
+def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]] | None:
+    """The strongest piece of instability evidence: (shape, onset step, evidence), or None."""
+    losses = facts.losses
+    first = losses[0]
+    if not first > 0:
+        return None
+    peak_at = max(range(1, len(losses)), key=lambda i: losses[i])
+    peak = losses[peak_at]
+    found: dict[str, object] = {
+        "loss_first": sig(first),
+        "loss_peak": sig(peak),
+        "peak_step": peak_at,
+    }
+    if peak >= limits.spike_factor * first:
+        onset = next(i for i, v in enumerate(losses) if v >= limits.spike_factor * first)
+        found["spike_factor"] = sig(peak / first)
+        found["spike_threshold"] = limits.spike_factor
+        return f"spiking to {peak / first:.3g}x its first value at step {peak_at}", onset, found
+    if facts.classes is not None and facts.classes >= 2:
+        uniform = math.log(facts.classes)
+        if first < uniform and peak > uniform * (1 + limits.uniform_margin):
+            found["uniform_guess_loss"] = sig(uniform)
+            found["spike_threshold"] = limits.spike_factor
+            onset = next(i for i, v in enumerate(losses) if v > uniform * (1 + limits.uniform_margin))
+            return (
+                f"climbing to {peak:.3g} at step {peak_at}, worse than a uniform guess over "
+                f"{facts.classes} classes (ln {facts.classes} = {uniform:.3g})",
+                onset,
+                found,
+            )
+    end = statistics.fmean(losses[-limits.tail :])
+    found["loss_end"] = sig(end)
+    moves = statistics.median(v for v in facts.step_update_ratios if math.isfinite(v)) if facts.steps else math.nan
+    typical = statistics.median(losses[1:])
+    if typical >= first and moves > limits.thrash_update_ratio:
+        found["median_update_ratio"] = sig(moves)
+        found["median_loss"] = sig(typical)
+        return f"not falling: its median {typical:.3g} is no lower than its first value {first:.3g}", 1, found
+    if end > first * (1 + limits.loss_rise):
+        onset = next(i for i, v in enumerate(losses) if v > first * (1 + limits.loss_rise))
+        return f"rising from {first:.3g} to {end:.3g}", onset, found
+    return None
 
 
 @rule(
     "GS301",
     "lr-too-high",
-    "the loss rises or swings while gradients stay finite, and weights change by a large share each step",
+    "the loss spikes, climbs above a uniform guess or never falls while gradients stay finite "
+    "and weights change by a large share each step",
     Severity.ERROR,
     limits=Limits(),
     verdict=Verdict.UNSTABLE,
@@ -42,42 +115,67 @@ class Limits:
                 losses=[2.0, 3.5, 2.8, 6.0, 9.0, 7.5, 15.0, 30.0, 22.0, 60.0],
             ),
         ),
+        Example(
+            "a spike to 1000x the first loss that recovers to where it started",
+            lambda: record(
+                mlp(),
+                grad=[2.0] * 4,
+                update_ratio=[0.2] * 4,
+                losses=[1.4, 1340.0, 80.0, 9.0, 3.0, 1.9, 1.6, 1.5, 1.45, 1.41],
+            ),
+        ),
+        Example(
+            "cross-entropy over 65 classes climbing from 4.1 to 10.6, above ln 65 = 4.17, then recovering",
+            lambda: record(
+                mlp(),
+                grad=[1.0] * 4,
+                update_ratio=[0.05] * 4,
+                losses=[4.1, 5.0, 7.0, 7.9, 6.0, 5.0, 4.0, 3.5, 3.3, 3.2],
+                classes=65,
+            ),
+        ),
+        Example(
+            "a loss swinging above its first value for the whole run while weights move 20% per step",
+            lambda: record(
+                mlp(),
+                grad=[1.0] * 4,
+                update_ratio=[0.2] * 4,
+                losses=[1.09, 1.5, 1.2, 1.4, 1.1, 1.45, 1.3, 1.2, 1.5, 1.1],
+            ),
+        ),
     ),
     quiet=(
         Example(
             "large steps while the loss falls steadily: a brisk, healthy start",
             lambda: record(mlp(), grad=[2.0] * 4, update_ratio=[0.05] * 4, losses=[2.0 * 0.8**i for i in range(10)]),
         ),
+        Example(
+            "a loss that doubles on one hard batch while the weights move 1e-3 per step",
+            lambda: record(
+                mlp(),
+                grad=[0.5] * 4,
+                update_ratio=[1e-3] * 4,
+                losses=[1.0, 0.9, 2.1, 0.8, 0.8, 0.7, 0.7, 0.6, 0.6, 0.5],
+            ),
+        ),
     ),
 )
 def lr_too_high(facts: Facts, limits: Limits) -> Finding | None:
-    if len(facts.losses) < 4 or not facts.loss_finite:
+    if len(facts.losses) < limits.min_steps or not facts.loss_finite:
         return None
-    start, end = facts.loss_start(), facts.loss_end()
-    rise = ratio(end - start, abs(start)) if start else 0.0
-    diffs = [b - a for a, b in zip(facts.losses, facts.losses[1:], strict=False)]
-    ups = sum(1 for d in diffs if d > 0)
-    swing = ratio(max(facts.losses) - min(facts.losses), abs(start)) if start else 0.0
-    big_moves = facts.median_update_ratio()
-    diverging = rise > limits.loss_rise
-    oscillating = ups >= len(diffs) / 2 and swing > 1.0 and facts.loss_drop() < 0.5
-    from_first = ratio(facts.losses[0] - end, abs(facts.losses[0])) if facts.losses[0] else 0.0
-    thrashing = big_moves > limits.thrash_update_ratio and from_first < limits.loss_drop
-    if not (diverging or oscillating or thrashing) or not big_moves > limits.update_ratio / 10:
+    found = _evidence(facts, limits)
+    if found is None:
         return None
-    shape = "diverging" if diverging else "swinging" if oscillating else "not falling"
+    shape, onset, evidence = found
+    peak_at = evidence["peak_step"]
+    gate = _gate(facts, peak_at if isinstance(peak_at, int) else facts.steps)
+    if not gate >= limits.update_ratio:
+        return None
+    evidence = {**evidence, "max_update_ratio_to_peak": sig(gate), "onset_step": onset, "lr": list(facts.lr)}
     return finding(
         lr_too_high,
         [],
-        {
-            "loss_start": sig(start),
-            "loss_end": sig(end),
-            "loss_rise": sig(rise),
-            "rising_steps": ups,
-            "median_update_ratio": sig(big_moves),
-            "lr": list(facts.lr),
-        },
-        f"the loss went from {start:.3g} to {end:.3g} ({shape}) "
-        f"while weights moved {big_moves:.2g} of their size per step",
+        evidence,
+        f"the loss is unstable: {shape}, while weights moved up to {gate:.2g} of their size per step",
         "lower the learning rate",
     )
