@@ -98,8 +98,12 @@ def diagnose(record: RunRecord) -> Diagnosis:
     facts = build_facts(record)
     notes: list[str] = []
     by_code: dict[str, Finding] = {}
+    short: list[Rule] = []
     for r in RULES:
         if r.needs_loss and not facts.has_loss:
+            continue
+        if (len(facts.losses) if r.needs_loss else facts.steps) < r.min_steps:
+            short.append(r)
             continue
         found = r(facts)
         if found is not None:
@@ -116,6 +120,9 @@ def diagnose(record: RunRecord) -> Diagnosis:
         notes.append(
             f"no loss was recorded, so the learning-rate rules ({skipped}) did not run; pass it with w.loss(loss)"
         )
+    if short:
+        skipped = ", ".join(f"{r.code} {r.name} needs {r.min_steps}" for r in short)
+        notes.append(f"the run is too short to judge everything: {facts.steps} step(s) recorded ({skipped})")
     findings = [by_code[r.code] for r in RULES if r.code in by_code]
     verdict, statuses = settle(record, findings)
     return Diagnosis(verdict, statuses, tuple(findings), tuple(notes), facts)

@@ -44,6 +44,9 @@ class Rule:
     check: Check
     limits: Any  # the rule's own frozen dataclass of named thresholds
     needs_loss: bool = False
+    # Fewest recorded steps (with a loss, for a loss rule) the rule can judge; a shorter run
+    # skips it and the report says so rather than guessing.
+    min_steps: int = 1
     fires: tuple[Example, ...] = ()
     quiet: tuple[Example, ...] = ()
     # Codes that explain this finding away when they fire (stalled weights explained by a
@@ -70,6 +73,7 @@ def rule(
     verdict: Verdict | None = None,
     status: LayerStatus | None = None,
     needs_loss: bool = False,
+    min_steps: int = 1,
     fires: tuple[Example, ...] = (),
     quiet: tuple[Example, ...] = (),
     yields_to: tuple[str, ...] = (),
@@ -81,8 +85,8 @@ def rule(
         if code in _REGISTRY:
             raise ValueError(f"rule code {code} is registered twice ({_REGISTRY[code].name} and {name})")
         registered = Rule(
-            code, name, description, severity, verdict, status, check, limits, needs_loss, fires, quiet,
-            yields_to, consequence_of,
+            code, name, description, severity, verdict, status, check, limits, needs_loss, min_steps, fires,
+            quiet, yields_to, consequence_of,
         )  # fmt: skip
         _REGISTRY[code] = registered
         return registered

@@ -41,8 +41,6 @@ class Limits:
     thrash_update_ratio: float = 0.05
     # Divergence: the mean of the last steps this share above the first step's loss.
     loss_rise: float = 0.2
-    # Fewest steps on which the loss rules judge a curve.
-    min_steps: int = 4
     tail: int = 3
 
 
@@ -105,6 +103,7 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
     limits=Limits(),
     verdict=Verdict.UNSTABLE,
     needs_loss=True,
+    min_steps=4,
     fires=(
         Example(
             "a loss that climbs 30-fold while weights move 30% per step",
@@ -161,7 +160,7 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
     ),
 )
 def lr_too_high(facts: Facts, limits: Limits) -> Finding | None:
-    if len(facts.losses) < limits.min_steps or not facts.loss_finite:
+    if not facts.loss_finite:
         return None
     found = _evidence(facts, limits)
     if found is None:

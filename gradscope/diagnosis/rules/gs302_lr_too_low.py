@@ -28,6 +28,7 @@ class Limits:
     limits=Limits(),
     verdict=Verdict.STALLED,
     needs_loss=True,
+    min_steps=4,
     # Weights that barely move because the gradient vanishes on its way back are the
     # vanishing rule's finding; a larger learning rate is not the cure for them.
     yields_to=("GS101",),
@@ -40,7 +41,7 @@ class Limits:
     quiet=(Example("a healthy run", healthy),),
 )
 def lr_too_low(facts: Facts, limits: Limits) -> Finding | None:
-    if len(facts.losses) < 4 or not facts.loss_finite:
+    if not facts.loss_finite:
         return None
     moves = facts.top_update_ratio()
     drop = facts.loss_drop()
