@@ -41,6 +41,8 @@ class LayerFacts:
     moved: bool  # any update at all
     zero_init: bool  # weights exactly zero before the first step (LoRA B, zero-init heads)
     all_zero: bool  # gradient exactly zero on every step it existed
+    grad_first: float = math.nan  # gradient norm on the first step it had one
+    grad_peak: float = math.nan  # the largest finite gradient norm of the run
 
     @property
     def name(self) -> str:
@@ -141,6 +143,8 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
                 moved=any(s.update_norm[i] != 0.0 for s in record.steps),
                 zero_init=bool(weights) and weights[0] == 0.0,
                 all_zero=bool(with_grad) and all(s.grad_norm[i] == 0.0 for s in with_grad),
+                grad_first=grads[0] if grads else math.nan,
+                grad_peak=max((g for g in grads if math.isfinite(g)), default=math.nan),
             )
         )
     run = record.run

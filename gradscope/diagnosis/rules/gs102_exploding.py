@@ -108,7 +108,11 @@ def exploding(facts: Facts, limits: Limits) -> Finding | None:
     total = max((v for v in facts.total_grad_norms if math.isfinite(v)), default=0.0)
     if not flagged and not (growth and total > limits.total_grad_norm) and burst is None:
         return None
-    chosen = sorted({f.index for f in flagged + growth})
+    # The layers whose own gradient burst with the total: the ones to clip or re-initialise.
+    bursting = [
+        f for f in dense if burst is not None and f.grad_first > 0 and f.grad_peak >= limits.burst_factor * f.grad_first
+    ]
+    chosen = sorted({f.index for f in flagged + growth + bursting})
     layers = [facts.layers[i] for i in chosen]
     evidence: dict[str, object] = {
         "rel_grad": {f.name: sig(f.rel_grad) for f in layers},
@@ -116,13 +120,15 @@ def exploding(facts: Facts, limits: Limits) -> Finding | None:
         "threshold_rel_grad": limits.rel_grad,
     }
     parts = []
-    if layers:
-        parts.append(f"gradients up to {max(f.rel_grad for f in layers):.3g}x the weights' norm in {names(layers)}")
+    large = [facts.layers[i] for i in sorted({f.index for f in flagged + growth})]
+    if large:
+        parts.append(f"gradients up to {max(f.rel_grad for f in large):.3g}x the weights' norm in {names(large)}")
     if burst is not None:
         evidence.update(burst)
         parts.append(
             f"the total gradient norm burst from {burst['first_norm']:.3g} to {burst['burst_norm']:.3g} "
             f"({burst['burst_factor']:.3g}x) at step {burst['burst_step']}"
+            + (f", {names(bursting)} bursting {limits.burst_factor:.0f}x or more" if bursting else "")
         )
     else:
         parts.append(f"total gradient norm up to {total:.3g}")

@@ -2,8 +2,9 @@
 share of their size each step and the gradients stay finite.
 
 The evidence is chosen so a verdict does not depend on the run's length:
-- a spike: the loss at some step far above its first value, even if it recovers
-  later (a run that recovers from a spike wasted its steps and risks the next one);
+- a spike: the loss at some step far above its first value, or well above it and
+  far above the lowest loss reached before, even if it recovers later (a run that
+  recovers from a spike wasted its steps and risks the next one);
 - worse than a uniform guess: a cross-entropy loss over C classes that starts below
   ln(C) and climbs above it;
 - no progress: the typical loss after the first step (the median) is no lower than
@@ -32,8 +33,11 @@ class Limits:
     # The gate: on some step up to the loss's worst, the median dense layer moved at least
     # this share of its size (10x a typical healthy 1e-3).
     update_ratio: float = 1e-2
-    # A spike: the loss at some step this many times its first value.
+    # A spike: the loss at some step this many times its first value...
     spike_factor: float = 2.0
+    # ...or this many times its first value and spike_factor times the lowest loss reached
+    # before it (a run that learned, then blew up: its spike is measured from where it got to).
+    rise_factor: float = 1.5
     # Worse than a uniform guess: above ln(C) by this share, having started below it.
     uniform_margin: float = 0.1
     # No progress: weights rewritten by this share per step (median over steps, 50x a healthy
@@ -63,11 +67,25 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
         "loss_peak": sig(peak),
         "peak_step": peak_at,
     }
-    if peak >= limits.spike_factor * first:
-        onset = next(i for i, v in enumerate(losses) if v >= limits.spike_factor * first)
+    best_before = min(losses[:peak_at])
+
+    def spiking(i: int) -> bool:
+        value, lowest = losses[i], min(losses[:i])
+        if value >= limits.spike_factor * first:
+            return True
+        return value >= limits.rise_factor * first and lowest > 0 and value >= limits.spike_factor * lowest
+
+    if spiking(peak_at):
+        onset = next(i for i in range(1, len(losses)) if spiking(i))
         found["spike_factor"] = sig(peak / first)
+        found["lowest_before_peak"] = sig(best_before)
         found["spike_threshold"] = limits.spike_factor
-        return f"spiking to {peak / first:.3g}x its first value at step {peak_at}", onset, found
+        return (
+            f"spiking to {peak:.3g} at step {peak_at}, {peak / first:.3g}x its first value "
+            f"and {peak / best_before:.3g}x the lowest before it",
+            onset,
+            found,
+        )
     if facts.classes is not None and facts.classes >= 2:
         uniform = math.log(facts.classes)
         if first < uniform and peak > uniform * (1 + limits.uniform_margin):
