@@ -117,3 +117,30 @@ def test_statuses_follow_the_findings() -> None:
     d = diagnose(rec)
     assert d.statuses[2] is LayerStatus.UNUSED
     assert d.verdict is Verdict.HEALTHY  # an unused layer is a warning, not a training pathology
+
+
+def test_a_run_too_short_for_the_loss_rules_says_so() -> None:
+    rec = record(mlp(), grad=[0.5] * 4, update_ratio=[0.3] * 4, steps=3, losses=[2.0, 9.0, 30.0])
+    d = diagnose(rec)
+    assert "GS301" not in {f.code for f in d.findings}
+    assert any("too short" in n and "GS301 lr-too-high needs 4" in n for n in d.notes)
+    longer = record(mlp(), grad=[0.5] * 4, update_ratio=[0.3] * 4, steps=4, losses=[2.0, 9.0, 30.0, 40.0])
+    assert diagnose(longer).verdict is Verdict.UNSTABLE
+
+
+def test_saturation_after_a_burst_is_withdrawn_as_its_consequence() -> None:
+    # Gradients even through depth until a burst at step 3; afterwards the early layers are
+    # saturated (1e-9 of the head's gradient): vanishing only after the explosion.
+    steps = 12
+    rec = record(mlp(6, "Tanh"), grad=[0.5] * 6, update_ratio=[0.05] * 6, steps=steps,
+                 losses=[2.0, 2.5, 40.0, 300.0, 90.0] + [50.0] * 7,
+                 grad_scale=[1, 2, 50, 500, 100] + [1.0] * 7)  # fmt: skip
+    late = [0.5e-9, 0.5e-9, 0.5e-9, 0.5e-9, 0.5, 0.5]
+    rows = [
+        s if s.step < 5 else replace(s, grad_norm=tuple(late), update_norm=(1e-12,) * 4 + (0.5, 0.5)) for s in rec.steps
+    ]
+    d = diagnose(replace(rec, steps=tuple(rows)))
+    assert d.verdict is Verdict.EXPLODING
+    vanishing = next(f for f in d.findings if f.code == "GS101")
+    assert vanishing.withdrawn is not None and "came first" in vanishing.withdrawn
+    assert LayerStatus.VANISHING not in d.statuses

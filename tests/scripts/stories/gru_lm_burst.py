@@ -1,0 +1,170 @@
+"""Exploding gradients in a GRU language model trained with SGD lr=20 and no gradient clipping.
+
+Like pytorch/examples' word_language_model with a GRU (embedding 64, GRU 128 x 2 layers, linear
+decoder; batch 20, bptt 35; uniform(-0.1, 0.1) init of the encoder and decoder) but WITHOUT its
+clip_grad_norm_(0.25). Text: Python's own help text (stdlib pydoc_data/topics.py, always
+installed), word-level, vocabulary = 999 most frequent tokens + <unk> (ln V = 6.91); 10
+contiguous bptt windows of 20 parallel streams.
+
+The burst: total gradient norm 0.40 (step 0), 1.04, 17.5 (step 2), 231 (step 3, ~570x step 0;
+the GRU's own gradient is 231 of it, the decoder's 6.7); loss 6.92, 5.54, 20.0, 158, 367
+(step 4, the loss peak, 53x). It never recovers: for steps 5-39 the loss stays 92-285 and the
+gradient norm 6-6700 with repeated bursts (5528 at step 10, 6666 at step 16, 965 at step 20,
+909 at step 33), never back near 0.4. Per layer over steps 5-39: encoder (embedding) 2.5-6550,
+GRU 4.7-4910, decoder 2.6-6.7 (it was 0.33 at step 0).
+  N=10: start 6.921, max 367 (step 4), end 161.4; peak grad norm 293 (step 5), first burst 231 (step 3)
+  N=20: start 6.921, max 367 (step 4), end 167.6; peak grad norm 6666 (step 16)
+  N=30: start 6.921, max 367 (step 4), end 150.8; peak grad norm 6666 (step 16)
+  N=40: start 6.921, max 367 (step 4), end 145.3; peak grad norm 6666 (step 16)
+Steps 0-4 are the same with 1 and 2 threads; after that the chaotic run depends on the thread
+count (1 thread: peak 5.1e4 at step 7, end 188 at 40 steps), the story does not.
+
+Not reproduced from the colleague's description: afterwards the GRU's gradients are NOT tiny
+here (no saturation plateau); they keep bursting. Clipping is the fix the example uses:
+clip_grad_norm_(0.25) gives max 16.7 (step 2), 11.1 at step 9, 6.46 at step 19, 5.23 at step 39;
+clip 1.0: max 44, end 12.3; clip 5.0 barely helps (max 264). A 100x smaller lr (0.2) also
+trains (6.92 -> 4.61).
+Measured with torch 2.13 CPU, 2 threads.
+"""
+
+import collections
+import importlib.util
+import re
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+VOCAB, EMBED, HIDDEN, LAYERS, BATCH, BPTT, BATCHES = 1000, 64, 128, 2, 20, 35, 10
+
+# Word-level text: Python's own help text (stdlib pydoc_data/topics.py, always installed), split
+# into words, numbers and punctuation; the 999 most frequent tokens plus <unk> (4% of tokens).
+_text = Path(importlib.util.find_spec("pydoc_data.topics").origin).read_text(encoding="utf-8")
+_words = re.findall(r"[A-Za-z]+|[0-9]+|[^\sA-Za-z0-9]", _text)
+_vocab = ["<unk>"] + [w for w, _ in collections.Counter(_words).most_common(VOCAB - 1)]
+_index = {w: i for i, w in enumerate(_vocab)}
+_ids = torch.tensor([_index.get(w, 0) for w in _words])
+
+
+class GRULanguageModel(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = nn.Embedding(VOCAB, EMBED)
+        self.rnn = nn.GRU(EMBED, HIDDEN, LAYERS, batch_first=True)
+        self.decoder = nn.Linear(HIDDEN, VOCAB)
+        nn.init.uniform_(self.encoder.weight, -0.1, 0.1)  # as in pytorch/examples word_language_model
+        nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
+        nn.init.zeros_(self.decoder.bias)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        output, _ = self.rnn(self.encoder(tokens))
+        return self.decoder(output)  # (batch, bptt, vocab) logits: gradscope's default cross-entropy
+
+
+torch.manual_seed(0)  # the weights do not depend on gradscope's --seed
+model = GRULanguageModel()
+
+# batchify: BATCH parallel streams of the text, cut into BPTT-long windows (no hidden-state carry-over)
+_streams = _ids[: BATCH * (BATCHES * BPTT + 1)].view(BATCH, BATCHES * BPTT + 1)
+data = [
+    (_streams[:, k * BPTT : (k + 1) * BPTT], _streams[:, k * BPTT + 1 : (k + 1) * BPTT + 1]) for k in range(BATCHES)
+]
+
+
+def optimizer(params):
+    return torch.optim.SGD(params, lr=20.0)  # the example's lr, without its clip_grad_norm_(0.25)
+
+
+def _loss_of(batch):  # gradscope's default loss for integer targets
+    inputs, target = batch
+    return F.cross_entropy(model(inputs).reshape(-1, VOCAB), target.reshape(-1))
+
+
+# --- plain-PyTorch replay of gradscope's loop (not used by gradscope) -------------------------------
+def _replay(n_steps: int, table: bool) -> dict:
+    """Train n_steps from the import-time weights the way gradscope does; return the figures."""
+    import math
+    import random
+
+    model.load_state_dict(_INITIAL)
+    model.train()
+    random.seed(0)
+    torch.manual_seed(0)
+    opt = optimizer(model.parameters()) if "optimizer" in globals() else torch.optim.Adam(model.parameters(), lr=1e-3)
+    closure_based = isinstance(opt, torch.optim.LBFGS)
+    params = [p for p in model.parameters() if p.requires_grad]
+    layers = [(name, [p for p in m.parameters(recurse=False) if p.requires_grad]) for name, m in model.named_modules()]
+    layers = [(name, ps) for name, ps in layers if ps]
+    losses, norms, ratios, evals = [], [], [], []
+    for step in range(n_steps):
+        batch = data[step % len(data)]
+        before = [torch.cat([p.detach().reshape(-1).double() for p in ps]) for _, ps in layers]
+        seen: list[tuple[float, float]] = []
+
+        def closure(batch=batch, seen=seen):
+            model.zero_grad(set_to_none=True)
+            value = _loss_of(batch)
+            value.backward()
+            grads = [p.grad.detach().double().norm() for p in params if p.grad is not None]
+            seen.append((value.item(), torch.stack(grads).norm().item() if grads else 0.0))
+            return value
+
+        if closure_based:
+            opt.step(closure)
+        else:
+            closure()
+            opt.step()
+        with torch.no_grad():
+            per_layer = []
+            for (_, ps), old in zip(layers, before, strict=True):
+                new = torch.cat([p.detach().reshape(-1).double() for p in ps])
+                if old.norm() > 0:
+                    per_layer.append(((new - old).norm() / old.norm()).item())
+        median = sorted(per_layer)[len(per_layer) // 2] if per_layer else math.nan
+        losses.append(seen[0][0])
+        norms.append(seen[0][1])
+        ratios.append(median)
+        evals.append(len(seen))
+        if table:
+            extra = f"  closure evals {len(seen)}" if closure_based else ""
+            print(
+                f"step {step:2d}  loss {seen[0][0]:11.5g}  grad norm {seen[0][1]:10.4g}"
+                f"  median update ratio {median:9.3g}{extra}"
+            )
+    model.load_state_dict(_INITIAL)
+    return {"loss": losses, "grad": norms, "ratio": ratios, "evals": evals}
+
+
+def _summary(n_steps: int, r: dict) -> str:
+    loss, grad, ratio = r["loss"], r["grad"], r["ratio"]
+    top = max(range(n_steps), key=lambda i: loss[i])
+    peak = max(range(n_steps), key=lambda i: grad[i])
+    return (
+        f"N={n_steps:2d}: loss start {loss[0]:.4g}  max {loss[top]:.4g} (step {top})  end {loss[-1]:.4g}"
+        f"  min {min(loss):.4g}  | peak grad norm {grad[peak]:.3g} (step {peak})"
+        f"  | median update ratio {min(ratio):.2g}..{max(ratio):.2g}"
+    )
+
+
+if __name__ == "__main__":
+    import sys
+    import time
+
+    _INITIAL = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    counts = [int(a) for a in sys.argv[1:]] or [10, 20, 30, 40]
+    runs = {}
+    for n in counts:
+        began, cpu = time.perf_counter(), time.process_time()
+        runs[n] = _replay(n, table=n == max(counts))
+        runs[n]["seconds"], runs[n]["cpu"] = time.perf_counter() - began, time.process_time() - cpu
+    for n in counts:
+        print(_summary(n, runs[n]) + f"  ({runs[n]['seconds']:.1f} s, cpu {runs[n]['cpu']:.1f} s)")
+
+
+EXPECTED = {
+    "verdict": "exploding",
+    "layers": {"rnn": "exploding"},
+    "others": ["healthy", "exploding"],  # the embedding's gradient bursts too (up to ~6500)
+    "recommend": ["clip_grad_norm"],
+}
