@@ -4,7 +4,8 @@ depth, or bursting by orders of magnitude above the run's first steps.
 Per-layer medians miss a burst that is over in a few steps (and a saturated net's
 gradients are tiny afterwards), so the total gradient norm of every step is read
 too: a burst 100x above the first step's norm, with the loss jumping, is
-explosion evidence on its own, whatever the run's length. Its onset step lets
+explosion evidence on its own, whatever the run's length, for optimizers whose
+step follows the gradient's size (SGD, not Adam). Its onset step lets
 the diagnosis tell a saturation that follows it from a vanishing gradient that
 was there before.
 """
@@ -44,7 +45,10 @@ class Limits:
 def _burst(facts: Facts, limits: Limits) -> dict[str, object] | None:
     """Evidence of a burst of the total gradient norm, or None."""
     norms = facts.total_grad_norms
-    if len(norms) < 2 or not math.isfinite(norms[0]) or norms[0] <= 0:
+    if facts.adaptive or len(norms) < 2 or not math.isfinite(norms[0]) or norms[0] <= 0:
+        # Adam and its kin divide the gradient by its running scale: a burst does not make their
+        # step burst, so it is the mark of steps already too large (GS301's learning rate), not a
+        # cause that clipping would cure.
         return None
     finite = [(v, i) for i, v in enumerate(norms) if math.isfinite(v)]
     peak, at = max(finite)
