@@ -14,7 +14,7 @@ from gradscope.config import RunConfig
 from gradscope.pipeline import run_diagnosis
 from gradscope.types import Finding, LayerStatus, Report, Verdict
 
-STORIES = sorted((Path(__file__).parent / "scripts" / "stories").glob("*.py"))
+STORIES = sorted((Path(__file__).parent / "scripts" / "stories").glob("[!_]*.py"))  # _*.py are their helpers
 
 
 def diagnosed(name: str, steps: int, *, verify: bool = False) -> Report:
