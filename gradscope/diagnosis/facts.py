@@ -109,9 +109,7 @@ class Facts:
         return values[min(len(values) - 1, int(0.9 * len(values)))]
 
     def median_update_ratio(self) -> float:
-        values = [f.update_ratio for f in self.dense() if f.learning] or [
-            f.update_ratio for f in self.layers if f.learning
-        ]
+        values = [f.update_ratio for f in _yardsticks(self.layers)]
         return fmedian(values)
 
 
@@ -164,6 +162,10 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
 
 def _step_update_ratios(record: RunRecord, layers: list[LayerFacts]) -> tuple[float, ...]:
     """Each step's median update ratio over the dense layers that learn."""
-    dense = [f.index for f in layers if f.info.role is Role.DENSE and f.learning]
-    pool = dense or [f.index for f in layers if f.learning]
+    pool = [f.index for f in _yardsticks(layers)]
     return tuple(fmedian([s.update_ratio[i] for i in pool]) if pool else math.nan for s in record.steps)
+
+
+def _yardsticks(layers: Sequence[LayerFacts]) -> list[LayerFacts]:
+    """The layers whose updates say how fast the net moves: dense layers that learn, else any that learn."""
+    return [f for f in layers if f.info.role is Role.DENSE and f.learning] or [f for f in layers if f.learning]
