@@ -92,6 +92,13 @@ class Facts:
         start, end = self.loss_start(), self.loss_end()
         return ratio(start - end, abs(start)) if start else 0.0
 
+    def learned_nothing(self, band: float) -> bool:
+        """A cross-entropy loss that never got below `band` of ln(C): no better than a uniform guess."""
+        if self.classes is None or self.classes < 2 or not self.losses:
+            return False
+        finite = [v for v in self.losses if math.isfinite(v)]
+        return bool(finite) and min(finite) >= band * math.log(self.classes)
+
     def dense(self) -> list[LayerFacts]:
         """Layers whose gradients follow the depth physics rules reason about."""
         return [f for f in self.layers if f.info.role is Role.DENSE and f.measurable]

@@ -6,7 +6,9 @@ vanishing when its gradient fades with depth (far below a later dense layer's,
 relative to its weights) and the fade has an effect: its update is far below
 that of the layers that learn, or the gradient is below any optimizer's reach.
 Norm layers, embeddings and lone biases have small or sparse gradients by
-nature and are not judged by depth.
+nature and are not judged by depth. A classifier whose loss never leaves the
+uniform-guess level (ln C) needs less of a fade to be judged: something keeps
+it from learning at all, and a 100x fade towards the input is the likely cause.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ class Limits:
     update_gap: float = 1e-2
     # A gradient this small relative to its weights is noise for any optimizer.
     absolute_rel_grad: float = 1e-7
+    # A cross-entropy loss that never gets below this share of ln(C) has learned nothing at all;
+    # then a 50x fade and a 10x update gap are enough (the optimizer plainly did not make up for
+    # the fade: Adam's compensation brings the gap near 1), since the fade is the likely reason.
+    chance_band: float = 0.95
+    chance_depth_ratio: float = 2e-2
+    chance_update_gap: float = 1e-1
 
 
 @rule(
@@ -59,6 +67,16 @@ class Limits:
                 update_ratio=[0.0, 1e-23, 1e-18, 1e-12, 1e-6, 5e-3],
             ),
         ),
+        Example(
+            "a deep tanh classifier stuck at ln(4) whose first layers get 200x weaker gradients",
+            lambda: record(
+                mlp(6, "Tanh"),
+                grad=[5e-4, 1e-3, 3e-3, 0.02, 0.1, 0.15],
+                update_ratio=[5e-5, 1e-4, 3e-4, 2e-3, 1e-2, 6e-2],
+                losses=[1.39, 1.40, 1.37, 1.38, 1.41, 1.39, 1.36, 1.38, 1.40, 1.39],
+                classes=4,
+            ),
+        ),
     ),
     quiet=(
         Example(
@@ -69,6 +87,16 @@ class Limits:
             "Adam moves every layer about lr whatever its gradient: a 1e-4 depth gap alone is not vanishing",
             lambda: record(mlp(6), grad=[1e-5, 1e-4, 1e-3, 1e-2, 0.1, 0.5], update_ratio=[1e-3] * 6, optimizer="Adam"),
         ),
+        Example(
+            "the same 200x fade in a classifier that learns (its loss falls below ln(4)) is not vanishing",
+            lambda: record(
+                mlp(6, "Tanh"),
+                grad=[5e-4, 1e-3, 3e-3, 0.02, 0.1, 0.15],
+                update_ratio=[5e-5, 1e-4, 3e-4, 2e-3, 1e-2, 6e-2],
+                losses=[1.39 * 0.95**i for i in range(10)],
+                classes=4,
+            ),
+        ),
     ),
 )
 def vanishing(facts: Facts, limits: Limits) -> Finding | None:
@@ -77,6 +105,9 @@ def vanishing(facts: Facts, limits: Limits) -> Finding | None:
     if len(dense) < 2:
         return None
     top_update = facts.top_update_ratio()
+    stuck = facts.learned_nothing(limits.chance_band)
+    depth_limit = limits.chance_depth_ratio if stuck else limits.depth_ratio
+    gap_limit = limits.chance_update_gap if stuck else limits.update_gap
     flagged: list[LayerFacts] = []
     strongest_after: dict[str, float] = {}
     for i, layer in enumerate(dense[:-1]):
@@ -91,9 +122,7 @@ def vanishing(facts: Facts, limits: Limits) -> Finding | None:
         best = max(f.rel_grad for f in later)
         depth_gap = ratio(layer.rel_grad, best)
         update_gap = ratio(layer.update_ratio, top_update)
-        if depth_gap < limits.depth_ratio and (
-            update_gap < limits.update_gap or layer.rel_grad < limits.absolute_rel_grad
-        ):
+        if depth_gap < depth_limit and (update_gap < gap_limit or layer.rel_grad < limits.absolute_rel_grad):
             flagged.append(layer)
             strongest_after[layer.name] = depth_gap
     if not flagged:
