@@ -19,7 +19,7 @@ STORIES = sorted((Path(__file__).parent / "scripts" / "stories").glob("[!_]*.py"
 
 def diagnosed(name: str, steps: int, *, verify: bool = False) -> Report:
     script = Path(__file__).parent / "scripts" / "stories" / name
-    return run_diagnosis(RunConfig(script=script, steps=steps, device="cpu", verify=verify))
+    return run_diagnosis(RunConfig(script=script, steps=steps, device="cpu", verify=verify, budget=None))
 
 
 def standing(report: Report, code: str) -> Finding | None:
@@ -53,15 +53,17 @@ def test_a_spike_that_recovers_is_unstable_and_the_report_shows_it() -> None:
 
 
 @pytest.mark.slow
-def test_a_gradient_burst_is_exploding_and_comes_before_the_saturation() -> None:
+def test_a_burst_after_overshooting_steps_is_the_learning_rate_and_not_vanishing() -> None:
     report = diagnosed("gru_lm_burst.py", 30)
-    assert report.verdict is Verdict.EXPLODING
-    burst = standing(report, "GS102")
-    assert burst is not None and isinstance(burst.evidence["burst_step"], int)
+    assert report.verdict is Verdict.UNSTABLE
+    # The norm bursts 500x, but only after steps that moved the weights by a large share of their size.
+    assert max(report.record.steps[i].total_grad_norm for i in range(5)) > 100 * report.record.steps[0].total_grad_norm
+    assert standing(report, "GS102") is None
+    assert standing(report, "GS301") is not None
     vanishing = next((f for f in report.findings if f.code == "GS101"), None)
     assert vanishing is None or (vanishing.withdrawn is not None and "came first" in vanishing.withdrawn)
     assert LayerStatus.VANISHING not in report.statuses
-    assert any(r.action == "clip_grad_norm" for r in report.recommendations)
+    assert any(r.action == "learning_rate" for r in report.recommendations)
 
 
 @pytest.mark.slow

@@ -7,12 +7,16 @@ too: a burst 100x above the first step's norm, with the loss jumping, is
 explosion evidence on its own, whatever the run's length, for optimizers whose
 step follows the gradient's size (SGD, not Adam). Its onset step lets
 the diagnosis tell a saturation that follows it from a vanishing gradient that
-was there before.
+was there before. A burst that comes after steps which already moved the
+weights by a tenth of their size is the learning rate's doing (GS301): the
+gradient was still normal when the steps overshot, and clipping at a sane
+threshold would not have stopped them.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 from gradscope.diagnosis.examples import healthy, mlp, record
@@ -40,6 +44,11 @@ class Limits:
     burst_factor_without_loss: float = 1e4
     # The burst's onset: the first step whose norm passes this many times the first step's.
     onset_factor: float = 10.0
+    # Steps before the onset that already moved the weights by this share of their size (the
+    # median dense layer, median over those steps) were too large while the gradient was still
+    # normal: the burst followed the learning rate's overshoot (GS301), it did not cause it, and
+    # a lower learning rate is the cure where clipping at a sane threshold is not.
+    overshoot_update_ratio: float = 0.1
 
 
 def _burst(facts: Facts, limits: Limits) -> dict[str, object] | None:
@@ -61,6 +70,9 @@ def _burst(facts: Facts, limits: Limits) -> dict[str, object] | None:
     elif factor < limits.burst_factor_without_loss:
         return None
     onset = next(i for i, v in enumerate(norms) if math.isfinite(v) and v >= limits.onset_factor * norms[0])
+    before = [v for v in facts.step_update_ratios[:onset] if math.isfinite(v)]
+    if before and statistics.median(before) >= limits.overshoot_update_ratio:
+        return None
     return {"burst_step": at, "burst_norm": sig(peak), "first_norm": sig(norms[0]), "burst_factor": sig(factor),
             "onset_step": onset}  # fmt: skip
 
@@ -92,6 +104,16 @@ def _burst(facts: Facts, limits: Limits) -> dict[str, object] | None:
     ),
     quiet=(
         Example("a healthy run", healthy),
+        Example(
+            "the same burst after steps that already moved every layer by half its size: the learning rate's doing",
+            lambda: record(
+                mlp(),
+                grad=[0.05, 0.05, 0.05, 0.05],
+                update_ratio=[0.5] * 4,
+                grad_scale=[1, 10, 300, 1000, 200, 0.01, 0.01, 0.01, 0.01, 0.01],
+                losses=[9.5, 12.0, 80.0, 600.0, 300.0, 20.0, 12.0, 10.0, 9.8, 9.7],
+            ),
+        ),
         Example(
             "the total norm growing 20x from a small start while the loss falls",
             lambda: record(
