@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from gradscope import __version__
-from gradscope.config import DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
+from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
 from gradscope.errors import GradscopeError, InternalError, UsageError
 
 app = typer.Typer(
@@ -27,8 +27,12 @@ app = typer.Typer(
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error; 3 the script failed; "
-    "4 internal error in gradscope (please report it)."
+    "4 internal error in gradscope (please report it); 130 stopped by Ctrl-C or SIGTERM (the report covers what "
+    "was measured)."
 )
+# As a shell reports a process ended by SIGINT: 128 + 2. SIGTERM gives the same, so a CI
+# job cancelled mid-run is told apart from one that found problems.
+EXIT_INTERRUPTED = 130
 REPORT_IT = "this is a bug in gradscope, not in your script; please report this with the traceback above"
 
 
@@ -51,6 +55,10 @@ def _fail(err: GradscopeError, debug: bool) -> NoReturn:
         raise err
     print(f"gradscope: error: {err}", file=sys.stderr)
     raise typer.Exit(err.exit_code)
+
+
+def _announce(line: str) -> None:
+    print(f"gradscope: {line}", file=sys.stderr, flush=True)
 
 
 def _version(value: bool) -> None:
@@ -103,7 +111,18 @@ def _outputs(report: object, json_path: Path | None, csv_path: Path | None, plot
 @app.command(epilog=EXIT_CODES_HELP)
 def diagnose(
     script: Annotated[Path, typer.Argument(help="Model script defining `model` and `data` (see the README).")],
-    steps: Annotated[int, typer.Option(help="Training steps to measure (at least 1).")] = DEFAULT_STEPS,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Training steps to measure (at least 1). Default: what the budget allows, up to {DEFAULT_STEPS}."
+        ),
+    ] = None,
+    budget: Annotated[
+        float,
+        typer.Option(
+            help="Seconds for the whole diagnosis: plans the measured steps (unless --steps) and replays. 0: no limit."
+        ),
+    ] = DEFAULT_BUDGET,
     seed: Annotated[int, typer.Option(help="Seed for torch, set before the script runs.")] = DEFAULT_SEED,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N (auto = CUDA when available).")] = "auto",
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
@@ -127,26 +146,33 @@ def diagnose(
     from gradscope.report import exit_code
 
     try:
-        if steps < 1:
+        if steps is not None and steps < 1:
             raise UsageError(f"--steps must be at least 1 (got {steps})")
+        if not budget >= 0:  # also refuses NaN
+            raise UsageError(f"--budget must be 0 (no limit) or a number of seconds (got {budget})")
         if not 0 <= seed < 2**63:
             raise UsageError(f"--seed must be between 0 and 2**63-1 (got {seed})")
         # Absolute before the script runs: a script that calls os.chdir must not move the outputs.
         json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
         _not_an_input([json_path, csv_path, plots], [script])
         _check_outputs([json_path, csv_path], plots)
-        config = RunConfig(script=script, steps=steps, seed=seed, device=device, verify=verify, debug=debug)
+        config = RunConfig(
+            script=script, steps=steps, budget=budget or None, seed=seed, device=device, verify=verify, debug=debug
+        )
         with progress_bar(enabled=not quiet) as progress:
-            report = run_diagnosis(config, progress=progress)
+            report = run_diagnosis(config, progress=progress, announce=None if quiet else _announce)
         print_report(report, quiet=quiet)
         _outputs(report, json_path, csv_path, plots)
     except GradscopeError as err:
         _fail(err, debug)
     except KeyboardInterrupt:
-        print("gradscope: error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
-        raise typer.Exit(130) from None
+        print("gradscope: error: interrupted before a step was measured; nothing was written", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:  # not a GradscopeError: gradscope itself failed
         raise typer.Exit(_report_internal(exc)) from None
+    if report.record.run.partial:
+        print(f"gradscope: stopped ({report.record.run.cut}); the report covers what was measured", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(exit_code(report, fail_on))
 
 

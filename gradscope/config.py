@@ -23,13 +23,16 @@ class Memory(StrEnum):
 
 
 DEFAULT_STEPS = 20
+# Seconds for a whole diagnosis, start-up included: what a CI smoke check can spend.
+DEFAULT_BUDGET = 90.0
 DEFAULT_SEED = 0
 
 
 @dataclass(frozen=True)
 class RunConfig:
     script: Path
-    steps: int = DEFAULT_STEPS
+    steps: int | None = None  # None: as many as the budget allows, up to DEFAULT_STEPS
+    budget: float | None = DEFAULT_BUDGET  # seconds for the whole run; None or 0: no budget
     seed: int = DEFAULT_SEED
     device: str = "auto"
     verify: bool = True

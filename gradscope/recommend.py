@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from gradscope.budget import OutOfTime
 from gradscope.diagnosis import Diagnosis, settle
 from gradscope.types import (
     Finding,
@@ -34,6 +35,7 @@ from gradscope.types import (
 )
 
 if TYPE_CHECKING:
+    from gradscope.budget import Clock
     from gradscope.runner import Session
     from gradscope.verify import Change, Replayer, Trial
 
@@ -78,9 +80,13 @@ def clipped_fraction(record: RunRecord, max_norm: float) -> float:
     return sum(1 for v in norms if not v <= max_norm) / len(norms)
 
 
+# The range test's fixed multipliers; the one derived from the measured update ratio joins them.
+GRID_SCALES = {"down": (0.3, 0.1, 0.01), "up": (10.0, 100.0, 1000.0, 10000.0)}
+
+
 def lr_scales(direction: str, measured_ratio: float) -> list[float]:
     """Multipliers of the current LR to try, the ratio-derived one included."""
-    scales = {0.3, 0.1, 0.01} if direction == "down" else {10.0, 100.0, 1000.0, 10000.0}
+    scales = set(GRID_SCALES[direction])
     if measured_ratio > 0 and math.isfinite(measured_ratio):
         # Healthy steps move a layer about 1e-3 of its norm (Karpathy's update:data ratio);
         # 1e-2 is the brisk end of that range.
@@ -166,6 +172,7 @@ class Recommender:
         diagnosis: Diagnosis,
         session: Session | None,
         progress: Callable[[str, int, int], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.progress = progress
         self.record = record
@@ -175,21 +182,43 @@ class Recommender:
         self.notes: list[str] = []
         self.withdrawn: dict[str, str] = {}  # code -> why a replay set the finding aside
         self.replayer: Replayer | None = None
+        self.out_of_time: str | None = None  # why the budget ended verification, once it did
         if session is not None:
             from gradscope.verify import Replayer
 
-            self.replayer = Replayer(session, record.run.steps, self.baseline, progress)
+            plan = clock.plan if clock is not None else None
+            steps = plan.replay_steps if plan is not None else len(record.steps)
+            self.replayer = Replayer(session, steps, self.baseline, progress, clock)
+
+    @property
+    def replaying(self) -> bool:
+        """Whether numbers are still checked by replays (a session, and budget left for them)."""
+        return self.replayer is not None and self.out_of_time is None
+
+    @property
+    def replay_steps(self) -> int:
+        return self.replayer.steps if self.replayer is not None else len(self.record.steps)
+
+    def spent(self, exc: OutOfTime) -> None:
+        """The budget ran out: the rest of the numbers are given unverified, and the report says so."""
+        if self.out_of_time is None:
+            self.out_of_time = str(exc)
 
     # -- replays -------------------------------------------------------------------
     def best(
-        self, kind: str, values: list[float], conservative_first: bool, calmer: Calm | None = None
+        self,
+        kind: str,
+        values: list[float],
+        conservative_first: bool,
+        calmer: Calm | None = None,
+        likely: Sequence[float] = (),
     ) -> tuple[Trial, Verified] | None:
         """The clip threshold or LR factor among `values` whose replay beats the measured run most."""
         from gradscope.verify import Change
 
         assert self.replayer is not None
         candidates = [(f"{kind}={v:g}", Change(clip=v) if kind == "clip" else Change(lr_scale=v), v) for v in values]
-        chosen, _ = self.replayer.best(candidates, conservative_first, calmer)
+        chosen, _ = self.replayer.best(candidates, conservative_first, calmer, likely)
         return None if chosen is None else (chosen, self.replayer.verified(chosen, calmer))
 
     # -- actions ---------------------------------------------------------------------
@@ -200,17 +229,19 @@ class Recommender:
         candidates = clip_candidates(self.record, weight, lr, facts.adaptive)
         first = finding.evidence.get("first_norm") if finding is not None else None
         burst = ""
+        likely: list[float] = []
         if isinstance(first, int | float) and first > 0:
             # A burst calls for a threshold near the norm the run had before it: what a healthy
-            # step needs passes, the burst is cut back to it.
-            candidates = sorted({*candidates, _round_sig(2 * first), _round_sig(10 * first)})
+            # step needs passes, the burst is cut back to it. The likely cure: replayed first.
+            likely = [_round_sig(2 * first), _round_sig(10 * first)]
+            candidates = sorted({*candidates, *likely})
             burst = ", 2x and 10x the norm before the burst"
         how = (
             f"tried max_norm in {[_fmt(c) for c in candidates]} (median and 10th percentile of the measured "
             "total gradient norm, the norm at which one SGD step moves the weights 1% of their size, 1.0"
-            f"{burst}), each replayed for {facts.steps} steps from the same start"
+            f"{burst}), each replayed for {self.replay_steps} steps from the same start"
         )
-        if self.session is None:
+        if not self.replaying:
             norms = [s.total_grad_norm for s in self.record.steps if math.isfinite(s.total_grad_norm)]
             value = _round_sig(_percentile(norms, 0.1)) if norms else 1.0
             return Recommendation(
@@ -220,7 +251,11 @@ class Recommender:
                 how="10th percentile of the measured total gradient norm (not verified by a replay)",
                 code=f"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={_fmt(value)})",
             )
-        best = self.best("clip", candidates, conservative_first=False)
+        try:
+            best = self.best("clip", candidates, conservative_first=False, likely=likely)
+        except OutOfTime as exc:
+            self.spent(exc)
+            return self.clip(why, finding)
         if best is None:
             self.notes.append(
                 f"no clip threshold in {[_fmt(c) for c in candidates]} lowered the loss; none is recommended"
@@ -246,9 +281,9 @@ class Recommender:
         how = (
             f"range test from the same start: lr in {tried} (x{', x'.join(_fmt(s) for s in scales)}; "
             f"the median dense layer moved {_fmt(measured)} of its norm per step, "
-            f"~{_fmt(TARGET_UPDATE_RATIO)} is typical), lowest final loss after {facts.steps} steps"
+            f"~{_fmt(TARGET_UPDATE_RATIO)} is typical), lowest final loss after {self.replay_steps} steps"
         )
-        if self.session is None:
+        if not self.replaying:
             scale = scales[len(scales) // 2]
             return Recommendation(
                 action="learning_rate",
@@ -258,9 +293,17 @@ class Recommender:
                 code=f"{facts.optimizer}(model.parameters(), lr={_fmt(_round_sig(current * scale))})",
             )
         # Going down, prefer the gentlest cut that works; going up, the smallest raise.
-        best = self.best(
-            "lr", scales if direction == "up" else list(reversed(scales)), conservative_first=True, calmer=calmer
-        )
+        try:
+            best = self.best(
+                "lr",
+                scales if direction == "up" else list(reversed(scales)),
+                conservative_first=True,
+                calmer=calmer,
+                likely=[s for s in scales if s not in GRID_SCALES[direction]],  # derived from the measured update ratio
+            )
+        except OutOfTime as exc:
+            self.spent(exc)
+            return self.learning_rate(direction, why, calmer)
         if best is None:
             removed = " or removed its spike" if calmer is not None else ""
             self.notes.append(f"no learning rate in {tried} lowered the loss{removed}; none is recommended")
@@ -283,13 +326,18 @@ class Recommender:
 
     def replayed(self, what: str) -> str:
         """The sentence saying how a change was checked, only when it really was."""
-        return f". Replayed with {what}" if self.session is not None else ""
+        # Asked just before check() replays the change, so the text says what check() will do.
+        return f". Replayed with {what}" if self.replaying and self.replayer and self.replayer.affordable() else ""
 
     def check(self, change: Change, label: str) -> Verified | None:
-        """Replay an architectural change (not a number) when a session is at hand."""
-        if self.replayer is None:
+        """Replay an architectural change (not a number) when a session and the budget allow."""
+        if self.replayer is None or not self.replaying:
             return None
-        return self.replayer.verified(self.replayer.replay(label, change))
+        try:
+            return self.replayer.verified(self.replayer.replay(label, change))
+        except OutOfTime as exc:
+            self.spent(exc)
+            return None
 
     def architecture(self, finding: Finding) -> list[Recommendation]:
         from gradscope.verify import Change
@@ -405,7 +453,7 @@ class Recommender:
             rec = self.learning_rate("down", "GS301", calm_after(codes["GS301"]))
             if rec:
                 recs.append(rec)
-            elif self.session is not None:
+            elif self.replaying:
                 self.withdrawn["GS301"] = (
                     "no lower learning rate tried lowered the loss (or removed its spike) within the run, so the "
                     "model is likely limited by something else than its learning rate"
@@ -414,7 +462,7 @@ class Recommender:
             rec = self.learning_rate("up", "GS302")
             if rec:
                 recs.append(rec)
-            elif self.session is not None and self.small_gradients():
+            elif self.replaying and self.small_gradients():
                 # Flat loss, still weights and small gradients: likely converged, not starved.
                 self.withdrawn["GS302"] = (
                     "no higher learning rate tried lowered the loss and the gradients are small for their "
@@ -433,7 +481,7 @@ class Recommender:
                     # steps than the probe's to show: keep it, with the replay's honest result.
                     v = rec.verified
                     self.notes.append(
-                        f"{rec.action} {_brief(rec)} did not lower the loss within {facts.steps} replayed steps "
+                        f"{rec.action} {_brief(rec)} did not lower the loss within {self.replay_steps} replayed steps "
                         f"({v.loss_before:.3g} -> {v.loss_after:.3g}); such changes often need longer to pay off"
                     )
                 recs.append(rec)
@@ -447,19 +495,28 @@ def recommend(
     progress: Callable[[str, int, int], None] | None = None,
     *,
     replay: bool = True,
+    clock: Clock | None = None,
 ) -> tuple[tuple[Recommendation, ...], tuple[Finding, ...], Verdict, tuple[LayerStatus, ...], tuple[str, ...]]:
     """Recommendations, and the findings/verdict after verification withdrew unconfirmed ones."""
-    r = Recommender(record, diagnosis, session, progress)
+    r = Recommender(record, diagnosis, session, progress, clock)
     recs = r.run()
+    if r.out_of_time is not None:
+        r.notes.append(
+            f"the time budget ran out during verification ({r.out_of_time}): the numbers from then on are "
+            "not verified; raise --budget to replay them"
+        )
+    if r.replayer is not None and r.replayer.skipped:
+        r.notes.append(f"the time budget left {', '.join(r.replayer.skipped)} untried; chosen among the rest")
     findings = [
         replace(f, withdrawn=r.withdrawn[f.code]) if f.code in r.withdrawn and f.withdrawn is None else f
         for f in diagnosis.findings
     ]
     verdict, statuses = settle(record, findings)
     if session is None and recs and any(rec.action in {"clip_grad_norm", "learning_rate"} for rec in recs):
-        r.notes.append(
-            "numeric recommendations were not verified (--no-verify)"
-            if replay
-            else "numeric recommendations were not verified: watch() has no script to replay"
-        )
+        if not replay:
+            r.notes.append("numeric recommendations were not verified: watch() has no script to replay")
+        elif clock is not None and clock.stop_requested is not None:
+            r.notes.append(f"numeric recommendations were not verified: {clock.stop_requested} stopped the run first")
+        else:
+            r.notes.append("numeric recommendations were not verified (--no-verify)")
     return tuple(recs), tuple(findings), verdict, statuses, tuple(r.notes)

@@ -196,6 +196,9 @@ def to_dict(report: Report) -> dict[str, Any]:
             "every": run.every,
             "memory": run.memory,
             "classes": run.classes,
+            "partial": run.partial,
+            "cut": run.cut,
+            "budget_s": run.budget_s,
         },
         "notes": list(report.notes),
         "extra": _clean(dict(report.extra)),
@@ -313,6 +316,9 @@ def from_dict(data: Any, source: str = "report") -> Report:
             every=int(r.get("every", 1)),
             memory=str(r.get("memory", "exact")),
             classes=int(r["classes"]) if r.get("classes") is not None else None,
+            partial=bool(r.get("partial", False)),
+            cut=str(r["cut"]) if r.get("cut") is not None else None,
+            budget_s=float(r["budget_s"]) if r.get("budget_s") is not None else None,
         )
         findings = tuple(
             Finding(

@@ -9,6 +9,7 @@ from gradscope.config import FailOn
 from gradscope.types import Report, RunRecord, Severity
 
 if TYPE_CHECKING:
+    from gradscope.budget import Clock
     from gradscope.runner import Session
 
 EXIT_OK = 0
@@ -23,6 +24,7 @@ def build_report(
     replay: bool = True,
     notes: tuple[str, ...] = (),
     extra: Mapping[str, object] | None = None,
+    clock: Clock | None = None,
 ) -> Report:
     """Judge a record, recommend (replaying on `session` when given) and assemble the Report.
 
@@ -32,7 +34,9 @@ def build_report(
     from gradscope.recommend import recommend
 
     diagnosis = diagnose(record)
-    recs, findings, verdict, statuses, rec_notes = recommend(record, diagnosis, session, progress, replay=replay)
+    recs, findings, verdict, statuses, rec_notes = recommend(
+        record, diagnosis, session, progress, replay=replay, clock=clock
+    )
     return Report(
         record=record,
         verdict=verdict,

@@ -9,9 +9,12 @@ initial weights and seed with one change applied.
 from __future__ import annotations
 
 import math
+import os
 import random
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -56,6 +59,44 @@ def seed_everything(seed: int) -> None:
         pass
 
 
+# A model state larger than this is kept in a temporary file, not in memory: on a real-size
+# model a second copy of every weight would be a large share of training's own peak.
+SPILL_BYTES = 128 * 2**20
+
+
+class InitialState:
+    """The model's state before the first step, which every replay starts from.
+
+    Small states stay in memory; large ones are written once to a temporary file and
+    read back memory-mapped at each reset, so they cost no memory while training runs.
+    """
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        state = model.state_dict()
+        size = sum(v.numel() * v.element_size() for v in state.values() if isinstance(v, torch.Tensor))
+        self._memory: Mapping[str, Any] | None = None
+        self._file: Path | None = None
+        if size > SPILL_BYTES:
+            handle, name = tempfile.mkstemp(prefix="gradscope-initial-", suffix=".pt")
+            os.close(handle)
+            self._file = Path(name)
+            torch.save({k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in state.items()}, name)
+        else:
+            self._memory = {k: v.detach().clone() if isinstance(v, torch.Tensor) else v for k, v in state.items()}
+
+    def restore(self, model: torch.nn.Module) -> None:
+        if self._memory is not None:
+            model.load_state_dict(self._memory)
+            return
+        assert self._file is not None
+        model.load_state_dict(torch.load(self._file, mmap=True, weights_only=True))
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.unlink(missing_ok=True)
+            self._file = None
+
+
 @dataclass
 class Session:
     """A loaded problem on its device, with the initial weights kept for re-runs."""
@@ -63,7 +104,7 @@ class Session:
     problem: Problem
     device: torch.device
     seed: int
-    initial: Mapping[str, torch.Tensor]
+    initial: InitialState
     dtype: torch.dtype
 
     @classmethod
@@ -74,12 +115,17 @@ class Session:
         except USER_ERRORS as exc:
             raise blame(exc, f"moving the model to {device} raised {describe(exc)}") from exc
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
-        initial = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        return cls(problem, device, seed, initial, dtype)
+        return cls(problem, device, seed, InitialState(model), dtype)
+
+    def close(self) -> None:
+        self.initial.discard()
 
     def reset(self) -> torch.optim.Optimizer:
         model = self.problem.model
-        model.load_state_dict(self.initial)
+        try:
+            call_user(self.initial.restore, model)
+        except USER_ERRORS as exc:
+            raise blame(exc, f"restoring the model's initial weights raised {describe(exc)}") from exc
         model.train()
         seed_everything(self.seed)
         optimizer = self.problem.make_optimizer(model.parameters())
@@ -136,11 +182,14 @@ class Session:
         setup: Callable[[torch.nn.Module, torch.optim.Optimizer], Callable[[], None]] | None = None,
         clip: float | None = None,
         progress: Callable[[int], None] | None = None,
+        go_on: Callable[[int, torch.Tensor], bool] | None = None,
     ) -> tuple[list[float], Probe | None]:
-        """Train `steps` steps from the initial state; return the losses and the probe (its records).
+        """Train up to `steps` steps from the initial state; return the losses and the probe (its records).
 
         `setup` changes the reset model and optimizer for a replay and returns its undo;
-        `clip` clips the gradient norm before each step.
+        `clip` clips the gradient norm before each step; `go_on(done, loss)`, called at each
+        step boundary, ends the run early when it returns False (a budget, a stop request,
+        a replay whose outcome is clear).
         """
         model = self.problem.model
         optimizer = self.reset()
@@ -182,6 +231,8 @@ class Session:
                     losses.append(value.detach())
                 if progress is not None:
                     progress(step + 1)
+                if go_on is not None and not go_on(step + 1, losses[-1]):
+                    break
         finally:
             if watcher is not None:
                 watcher.detach()

@@ -141,6 +141,11 @@ class RunInfo:
     # Classes of a cross-entropy loss when gradscope computed it (the default loss, or a
     # Hugging Face output's logits): a loss above ln(classes) is worse than a uniform guess.
     classes: int | None = None
+    # A run stopped early (Ctrl-C, SIGTERM): what was measured is judged; `cut` says which
+    # phase was cut short and how far it had got.
+    partial: bool = False
+    cut: str | None = None
+    budget_s: float | None = None  # the time budget the run was planned in; None = none
 
 
 @dataclass(frozen=True)

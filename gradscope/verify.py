@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gradscope.budget import Clock, OutOfTime
 from gradscope.types import Verified
 
 if TYPE_CHECKING:
@@ -28,6 +30,11 @@ IMPROVEMENT = 0.02
 PREFER_MARGIN = 0.05
 # Replays compare the mean of this many last losses: one batch's loss is noisy.
 WINDOW = 3
+# A replay whose loss passes this many times the measured run's worst has diverged: its
+# outcome is clear, and the remaining steps would only cost time.
+DIVERGED = 100.0
+# A replay whose loss is under this share of the measured run's has clearly won: it stops there.
+CLEAR_WIN = 0.5
 
 Progress = Callable[[str, int, int], None]
 
@@ -121,22 +128,77 @@ class Replayer:
     """Replays on one session, each change once, judged against the measured run's losses."""
 
     def __init__(
-        self, session: Session, steps: int, baseline: Sequence[float], progress: Progress | None = None
+        self,
+        session: Session,
+        steps: int,
+        baseline: Sequence[float],
+        progress: Progress | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.session = session
         self.steps = steps
-        self.baseline = tuple(baseline)
+        # Replays may be shorter than the measured run (a tight budget): compare like with like.
+        self.baseline = tuple(baseline[:steps])
         self.progress = progress
+        self.clock = clock or Clock(None)
+        self.skipped: list[str] = []  # candidates the budget left untried
         self._cache: dict[Change, Trial] = {}
+        finite = [v for v in self.baseline if math.isfinite(v)]
+        self._ceiling = DIVERGED * max((abs(v) for v in finite), default=math.inf)
+
+    def affordable(self) -> bool:
+        """Whether one more replay fits in the budget (and no stop was asked for)."""
+        try:
+            self.clock.afford(self.steps)
+        except OutOfTime:
+            return False
+        return self.clock.stop_requested is None
 
     def replay(self, label: str, change: Change, value: float = 0.0) -> Trial:
-        """Train the probe's steps again from the same start with `change` applied."""
+        """Train the probe's steps again from the same start with `change` applied.
+
+        Raises budget.OutOfTime when the replay does not fit in the time left and
+        budget.Stopped when a stop was asked for. Stops early once its outcome is clear:
+        the loss diverged, or it is already far below the measured run's.
+        """
         if change not in self._cache:
+            self.clock.check_stop("verifying")
+            self.clock.afford(self.steps)
             progress, steps = self.progress, self.steps
             tick = (lambda done: progress(f"verifying {label}", done, steps)) if progress else None
-            losses, _ = self.session.run(steps, probe=False, setup=change.apply, clip=change.clip, progress=tick)
+            seen: list[float] = []
+            losses, _ = self.session.run(
+                steps, probe=False, setup=change.apply, clip=change.clip, progress=tick, go_on=self._judge(seen)
+            )
+            if len(losses) < steps and any(not math.isfinite(v) or abs(v) > self._ceiling for v in losses[-1:]):
+                losses.append(math.inf)  # stopped on a runaway loss: mark it diverged
             self._cache[change] = Trial(label, value, tuple(losses))
         return self._cache[change]
+
+    def _judge(self, seen: list[float]) -> Callable[[int, torch.Tensor], bool]:
+        """The per-step check of a replay: time, stop requests, and whether its outcome is clear."""
+        clock, last = self.clock, [time.perf_counter()]
+        goal = tail(self.baseline)
+
+        def go_on(done: int, loss: torch.Tensor) -> bool:
+            now = time.perf_counter()
+            clock.observe(now - last[0])
+            last[0] = now
+            clock.check_stop("verifying")
+            if clock.left() <= 0:
+                raise OutOfTime("the budget ran out in the middle of a replay")
+            seen.append(float(loss))
+            if not math.isfinite(seen[-1]) or abs(seen[-1]) > self._ceiling:
+                return False
+            # Clearly better: half-way or later, its recent losses are under half of where the
+            # measured run ended and of where it stood at the same step.
+            if done >= max(WINDOW, self.steps // 2) and math.isfinite(goal) and goal > 0:
+                recent = tail(seen)
+                if recent < CLEAR_WIN * goal and recent < CLEAR_WIN * tail(self.baseline[:done]):
+                    return False
+            return True
+
+        return go_on
 
     def better(self, trial: Trial, calmer: Callable[[Sequence[float]], bool] | None = None) -> bool:
         """The replay ends lower than the measured run, or, when `calmer` is given, ends no higher
@@ -153,9 +215,26 @@ class Replayer:
         candidates: Sequence[tuple[str, Change, float]],
         conservative_first: bool,
         calmer: Callable[[Sequence[float]], bool] | None = None,
+        likely: Sequence[float] = (),
     ) -> tuple[Trial | None, list[Trial]]:
-        """The candidate with the lowest final loss among those better than the measured run."""
-        trials = [self.replay(label, change, value) for label, change, value in candidates]
+        """The candidate with the lowest final loss among those better than the measured run.
+
+        Candidates whose value is in `likely` are replayed first, so a budget that cannot pay
+        for every replay goes to the probable winner; the choice is made in the given order.
+        """
+        order = sorted(range(len(candidates)), key=lambda i: candidates[i][2] not in likely)
+        done: dict[int, Trial] = {}
+        for i in order:
+            label, change, value = candidates[i]
+            try:
+                done[i] = self.replay(label, change, value)
+            except OutOfTime:
+                if not done:
+                    raise
+                # Judge on what was replayed.
+                self.skipped.extend(candidates[j][0] for j in order if j not in done)
+                break
+        trials = [done[i] for i in sorted(done)]
         good = [tr for tr in trials if self.better(tr, calmer)]
         if not good:
             return None, trials

@@ -76,7 +76,7 @@ def train(
 
 
 def recommendation(script: Path, action: str) -> dict[str, Any]:
-    report = run_diagnosis(RunConfig(script=script, device="cpu"))
+    report = run_diagnosis(RunConfig(script=script, device="cpu", budget=None))
     for rec in report.recommendations:
         if rec.action == action:
             assert rec.verified is not None and rec.verified.improved

@@ -180,7 +180,7 @@ def test_starved_learning_rate_stays_stalled_when_no_short_replay_helps(tmp_path
         def optimizer(params):
             return torch.optim.SGD(params, lr=1e-5)
     """
-    report = run_diagnosis(RunConfig(script=script(tmp_path, body), device="cpu"))
+    report = run_diagnosis(RunConfig(script=script(tmp_path, body), device="cpu", budget=None))
     assert report.verdict is Verdict.STALLED
 
 

@@ -21,7 +21,7 @@ def test_there_are_enough_samples() -> None:
 @pytest.mark.parametrize("script", SAMPLES, ids=[s.stem for s in SAMPLES])
 def test_sample_diagnosed_as_declared(script: Path) -> None:
     expected = expected_of(script)
-    report = run_diagnosis(RunConfig(script=script, device="cpu"))
+    report = run_diagnosis(RunConfig(script=script, device="cpu", budget=None))
     assert mismatches(report, expected) == []
     if expected["verdict"] == "healthy":
         problems = {LayerStatus.VANISHING, LayerStatus.EXPLODING, LayerStatus.DEAD, LayerStatus.NONFINITE}

@@ -31,7 +31,7 @@ def test_verdict_and_flagged_layers_do_not_change_with_the_step_count(script: Pa
     expected = expected_of(script)
     seen = {}
     for steps in STEPS:
-        report = run_diagnosis(RunConfig(script=script, steps=steps, device="cpu"))
+        report = run_diagnosis(RunConfig(script=script, steps=steps, device="cpu", budget=None))
         assert mismatches(report, expected) == [], f"--steps {steps}"
         flagged = {
             layer.name: status

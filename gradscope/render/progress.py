@@ -27,6 +27,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -49,6 +50,8 @@ def progress_bar(enabled: bool, *, console: Console | None = None) -> Iterator[P
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
     )
     tasks: dict[str, TaskID] = {}
     # stdout is the report and is left alone; what goes to stderr meanwhile

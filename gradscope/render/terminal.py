@@ -129,6 +129,12 @@ def _header(report: Report, g: Glyphs) -> list[Line]:
         f"{run.wall_s:.1f} s",
     ]
     lines = [Line(title), Line(Text(f" {g.dot} ".join(details), style="dim"))]
+    if run.partial:
+        lines.append(
+            Line(
+                Text(f"partial: stopped while {run.cut or 'running'}; judged on what was measured", style="bold yellow")
+            )
+        )
     caveats = []
     if run.default_optimizer:
         default = f"{run.optimizer}(lr={fmt_lr(run.lr)})"

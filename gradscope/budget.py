@@ -1,0 +1,165 @@
+"""The time budget of a diagnosis, and the signals that cut it short.
+
+A diagnosis has two phases whose cost is the model's step time: measuring (the
+probe's steps) and verifying (replays of candidate fixes). The budget is a
+deadline for the whole run, start-up included. After the first measured steps
+the Planner knows what a step costs and fixes how many steps it measures and how
+many replays of how many steps fit in what is left; the Replayer asks the Clock
+before each replay and each replayed step.
+
+Ctrl-C and SIGTERM (how CI cancels a job) do not kill the run: the first one
+asks it to stop at the next step boundary, so what was measured is judged and
+written; a second one quits at once.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+# Of the time left after start-up, measuring takes at most this share: the rest is for replays.
+MEASURE_SHARE = 0.5
+# Fewer measured steps than this is a thin record even when the rules could run on less.
+FLOOR_STEPS = 8
+# A replay step costs about a measured step (no probe, but the same forward and backward);
+# this margin keeps a replay that the estimate says just fits from overrunning the deadline.
+REPLAY_MARGIN = 1.2
+
+
+class OutOfTime(Exception):
+    """The budget cannot pay for the next replay (or step of one)."""
+
+
+class Stopped(Exception):
+    """The user (or CI) asked the run to stop: judge what was measured."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many steps are measured and how many replays of how many steps fit the budget."""
+
+    budget: float | None  # seconds for the whole run; None = unbounded
+    step_s: float  # measured cost of one step
+    steps: int  # measured steps
+    wanted: int  # what would have been measured without the budget
+    replay_steps: int
+    replays: int | None  # None = unbounded
+    elapsed: float  # seconds spent when the plan was made
+
+    def line(self) -> str:
+        """One line for the terminal: the estimate and the plan."""
+        replays = "" if self.replays is None else f"up to {self.replays} replay(s) of {self.replay_steps} steps"
+        if self.replays == 0:
+            replays = "no time left for replays"
+        measured = self.elapsed + (self.steps - 1) * self.step_s
+        total = measured + (self.replays or 0) * self.replay_steps * self.step_s
+        parts = [f"{self.steps} steps measured" + (f" (of {self.wanted} wanted)" if self.steps < self.wanted else "")]
+        if replays:
+            parts.append(replays)
+        about = f"about {total:.0f} s" if self.replays is not None else f"about {measured:.0f} s to measure"
+        return f"{about}: {', '.join(parts)} ({self.step_s:.2g} s a step)"
+
+    def shortfall(self) -> str | None:
+        """What measuring fewer steps than wanted costs, for the report's notes."""
+        if self.steps >= self.wanted or self.budget is None:
+            return None
+        return (
+            f"the {self.budget:g} s budget allowed {self.steps} of {self.wanted} measured steps "
+            f"({self.step_s:.2g} s a step): a problem that takes longer to show may be missed; "
+            "raise --budget or give --steps to measure more"
+        )
+
+
+class Clock:
+    """The run's deadline and the stop request, consulted at step boundaries."""
+
+    def __init__(self, budget: float | None, started: float | None = None) -> None:
+        self.budget = budget if budget else None
+        self.started = time.perf_counter() if started is None else started
+        self.stop_requested: str | None = None  # the signal's name once one came
+        self.cut: str | None = None  # the phase a stop cut short, for the report
+        self.plan: Plan | None = None
+        self._step_times: list[float] = []
+
+    def observe(self, seconds: float) -> None:
+        """One step's wall time (measured or replayed): what the next steps are expected to cost."""
+        self._step_times.append(seconds)
+
+    def step_s(self) -> float:
+        """The typical step time seen so far (the median: the first steps pay for warm-up)."""
+        if not self._step_times:
+            return self.plan.step_s if self.plan is not None else 0.0
+        return statistics.median(self._step_times)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def left(self) -> float:
+        return math.inf if self.budget is None else self.budget - self.elapsed()
+
+    def check_stop(self, phase: str) -> None:
+        if self.stop_requested is not None:
+            self.cut = self.cut or phase
+            raise Stopped(self.stop_requested)
+
+    def afford(self, steps: int) -> None:
+        """Raise OutOfTime unless `steps` more steps fit before the deadline."""
+        step_s = self.step_s()
+        if steps * step_s * REPLAY_MARGIN > self.left():
+            raise OutOfTime(f"{steps} step(s) of {step_s:.2g} s do not fit in {max(self.left(), 0):.0f} s left")
+
+    def make_plan(self, step_s: float, done: int, fixed: int | None, wanted: int, need: int) -> Plan:
+        """Fix the measured steps (unless given) and the replays from one step's cost."""
+        elapsed = self.elapsed()
+        step_s = max(step_s, 1e-6)
+        if self.budget is None:
+            steps = fixed or wanted
+            plan = Plan(None, step_s, steps, fixed or wanted, steps, None, elapsed)
+        else:
+            left = self.budget - elapsed
+            if fixed is not None:
+                steps = fixed
+            else:
+                affordable = int(left * MEASURE_SHARE / step_s) + done
+                steps = max(min(wanted, affordable), min(wanted, max(need, FLOOR_STEPS)))
+            after = left - (steps - done) * step_s
+            replay_steps = steps
+            replays = max(0, int(after / (replay_steps * step_s * REPLAY_MARGIN)))
+            if replays < 2 and steps > FLOOR_STEPS:
+                # Two shorter replays say more than one full-length one (or none).
+                replay_steps = max(FLOOR_STEPS, min(steps, int(after / (2 * step_s * REPLAY_MARGIN))))
+                replays = max(0, int(after / (replay_steps * step_s * REPLAY_MARGIN)))
+            plan = Plan(self.budget, step_s, steps, fixed or wanted, replay_steps, replays, elapsed)
+        self.plan = plan
+        return plan
+
+
+@contextmanager
+def interruptible(clock: Clock) -> Iterator[Clock]:
+    """Within the block, a first SIGINT/SIGTERM sets clock.stop_requested; a second quits at once.
+
+    Handlers can only be set from the main thread; elsewhere (gradscope called from a worker
+    thread) the signals keep their usual effect.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield clock
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if clock.stop_requested is not None:
+            raise KeyboardInterrupt
+        clock.stop_requested = signal.Signals(signum).name
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield clock
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
