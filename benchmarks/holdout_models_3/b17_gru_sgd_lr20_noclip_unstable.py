@@ -1,4 +1,4 @@
-"""pytorch/examples word-language-model GRU with the example's SGD lr=20 but without its gradient clipping -- unstable (relabelled, see below).
+"""pytorch/examples word-language-model GRU, SGD lr=20 without its gradient clipping -- unstable (relabelled, below).
 
 Model: real public code, `RNNModel("GRU", ntoken=1000, ninp=64, nhid=64, nlayers=2, dropout=0.0)`
 from pytorch/examples word_language_model/model.py (imported at run time via benchmarks/external.py).
