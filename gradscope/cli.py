@@ -166,7 +166,8 @@ def diagnose(
     except GradscopeError as err:
         _fail(err, debug)
     except KeyboardInterrupt:
-        print("gradscope: error: interrupted before a step was measured; nothing was written", file=sys.stderr)
+        # Before the first step was measured, or a second Ctrl-C: nothing to judge, quit at once.
+        print("gradscope: error: interrupted; nothing was written", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:  # not a GradscopeError: gradscope itself failed
         raise typer.Exit(_report_internal(exc)) from None
