@@ -26,8 +26,9 @@ from types import FrameType
 
 # Of the time left after start-up, measuring takes at most this share: the rest is for replays.
 MEASURE_SHARE = 0.5
-# Fewer measured steps than this is a thin record even when the rules could run on less.
-FLOOR_STEPS = 8
+# Replays shorter than this say little (the loss of a few batches is noise), so a tight budget
+# gets fewer replays rather than shorter ones below it.
+REPLAY_FLOOR = 8
 # A replay step costs about a measured step (no probe, but the same forward and backward);
 # this margin keeps a replay that the estimate says just fits from overrunning the deadline.
 REPLAY_MARGIN = 1.2
@@ -128,13 +129,14 @@ class Clock:
                 steps = fixed
             else:
                 affordable = int(left * MEASURE_SHARE / step_s) + done
-                steps = max(min(wanted, affordable), min(wanted, max(need, FLOOR_STEPS)))
+                # Never fewer than the rules need, even if that overruns the budget.
+                steps = min(wanted, max(need, affordable))
             after = left - (steps - done) * step_s
             replay_steps = steps
             replays = max(0, int(after / (replay_steps * step_s * REPLAY_MARGIN)))
-            if replays < 2 and steps > FLOOR_STEPS:
+            if replays < 2 and steps > REPLAY_FLOOR:
                 # Two shorter replays say more than one full-length one (or none).
-                replay_steps = max(FLOOR_STEPS, min(steps, int(after / (2 * step_s * REPLAY_MARGIN))))
+                replay_steps = max(REPLAY_FLOOR, min(steps, int(after / (2 * step_s * REPLAY_MARGIN))))
                 replays = max(0, int(after / (replay_steps * step_s * REPLAY_MARGIN)))
             plan = Plan(self.budget, step_s, steps, fixed or wanted, replay_steps, replays, elapsed)
         self.plan = plan
