@@ -59,13 +59,13 @@ class Outcome:
     wall: float
 
 
-def diagnose(script: Path, steps: int) -> Outcome:
+def diagnose(script: Path, steps: int, budget: float) -> Outcome:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run.json"
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "gradscope", "diagnose", str(script), "--quiet", "--fail-on", "never",
-             "--steps", str(steps), "--json", str(out)],
+             "--steps", str(steps), "--budget", str(budget), "--json", str(out)],
             capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NO_COLOR": "1"}, check=False,
         )  # fmt: skip
         wall = time.perf_counter() - started
@@ -93,6 +93,13 @@ def main() -> None:
     parser.add_argument("folders", nargs="+")
     parser.add_argument("--steps", type=int, nargs="+", default=[20], help="step counts to diagnose each model at")
     parser.add_argument("--jobs", type=int, default=2, help="diagnoses run at once")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=0,
+        help="gradscope's --budget per diagnosis; 0 (the default here): none, so a loaded machine cannot cut "
+        "replays short and change what is compared",
+    )
     args = parser.parse_args()
     scripts = [s for folder in args.folders for s in sorted(Path(folder).glob("*.py")) if declares(s)]
     header = " | ".join(f"{n} steps" for n in args.steps)
@@ -100,7 +107,7 @@ def main() -> None:
     print("|---|---|" + "---|" * len(args.steps) + "---|---|", flush=True)
     matched = false_alarms = healthy = 0
     with ThreadPoolExecutor(args.jobs) as pool:
-        futures = {(s, n): pool.submit(diagnose, s, n) for s in scripts for n in args.steps}
+        futures = {(s, n): pool.submit(diagnose, s, n, args.budget) for s in scripts for n in args.steps}
         for script in scripts:  # rows in order, each printed as soon as its runs are done
             expected = expected_of(script)["verdict"]
             row = [futures[(script, n)].result() for n in args.steps]
