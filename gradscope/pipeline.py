@@ -72,8 +72,10 @@ def _measure(
         if clock.stop_requested is not None:
             clock.cut = f"measuring, after {done} of {total} steps"
             return False
-        # The second step's time: the first pays for lazy initialisation and warm-up.
-        if not planned and (done >= 2 or done >= total):
+        # The second step's time: the first pays for lazy initialisation and warm-up; but a first
+        # step that took a tenth of the budget is slow enough to plan from.
+        slow = clock.budget is not None and step_s > 0.1 * clock.budget
+        if not planned and (done >= 2 or done >= total or slow):
             planned = True
             plan = clock.make_plan(step_s, done, config.steps, wanted, need)
             total = plan.steps
