@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from gradscope import __version__
+from gradscope.budget import EXIT_INTERRUPTED
 from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
 from gradscope.errors import GradscopeError, InternalError, UsageError
 
@@ -30,9 +31,6 @@ EXIT_CODES_HELP = (
     "4 internal error in gradscope (please report it); 130 stopped by Ctrl-C or SIGTERM (the report covers what "
     "was measured)."
 )
-# As a shell reports a process ended by SIGINT: 128 + 2. SIGTERM gives the same, so a CI
-# job cancelled mid-run is told apart from one that found problems.
-EXIT_INTERRUPTED = 130
 REPORT_IT = "this is a bug in gradscope, not in your script; please report this with the traceback above"
 
 

@@ -170,3 +170,24 @@ def test_a_signal_mid_run_exits_130_with_a_partial_json(tmp_path: Path, sig: sig
     assert data["run"]["steps"] == len(data["steps"])
     assert "partial: stopped while measuring" in stdout
     assert "Traceback" not in stderr
+
+
+def test_a_second_signal_quits_at_once_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradscope", "diagnose", str(SLOW), "--steps", "200", "--json", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SLOW_STEP_S": "1.5"},  # the first stop waits for the step's end
+    )
+    assert proc.stderr is not None
+    assert "steps measured" in proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)  # two signals before Python runs its handler count as one
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted again" in stderr
+    assert not out.exists()

@@ -1,5 +1,6 @@
-"""A model whose every step takes about 0.3 s: time to send a signal mid-run."""
+"""A model whose every step takes about 0.3 s (or $SLOW_STEP_S): time to send a signal mid-run."""
 
+import os
 import time
 
 import torch
@@ -13,6 +14,6 @@ data = [(_x, _y)]
 
 
 def compute_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-    time.sleep(0.3)
+    time.sleep(float(os.environ.get("SLOW_STEP_S", "0.3")))
     x, y = batch
     return nn.functional.cross_entropy(model(x), y)
