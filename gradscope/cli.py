@@ -135,7 +135,7 @@ def diagnose(
         json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
         _not_an_input([json_path, csv_path, plots], [script])
         _check_outputs([json_path, csv_path], plots)
-        config = RunConfig(script=script, steps=steps, seed=seed, device=device, verify=verify, debug=debug)
+        config = RunConfig(script=script, steps=steps, seed=seed, device=device, verify=verify)
         with progress_bar(enabled=not quiet) as progress:
             report = run_diagnosis(config, progress=progress)
         print_report(report, quiet=quiet)

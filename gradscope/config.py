@@ -17,11 +17,6 @@ class FailOn(StrEnum):
     NEVER = "never"
 
 
-class Memory(StrEnum):
-    EXACT = "exact"
-    LOW = "low"
-
-
 DEFAULT_STEPS = 20
 DEFAULT_SEED = 0
 
@@ -33,4 +28,3 @@ class RunConfig:
     seed: int = DEFAULT_SEED
     device: str = "auto"
     verify: bool = True
-    debug: bool = False

@@ -135,7 +135,10 @@ class RunInfo:
     total_params: int = 0
     trainable_params: int = 0
     skipped_steps: int = 0
-    loss_source: str = "script"  # "script" | "watch" | "closure" | "none"
+    # Where the recorded loss came from: "compute_loss" | "loss" | "default" under diagnose
+    # (loader.Problem), "watch" | "closure" | "none" under watch; "script" when the record does
+    # not say (one built by hand, or a report written before the field existed).
+    loss_source: str = "script"
     every: int = 1
     memory: str = "exact"
     # Classes of a cross-entropy loss when gradscope computed it (the default loss, or a
@@ -209,8 +212,3 @@ class Report:
         from gradscope.render.terminal import render_text
 
         return render_text(self)
-
-    def worst_severity(self) -> Severity | None:
-        if not self.findings:
-            return None
-        return max((f.severity for f in self.findings), key=lambda s: s.rank)

@@ -38,7 +38,6 @@ class LayerFacts:
     zero_frac: float
     dead_frac: float  # share of units with a zero bias gradient, on the step with fewest
     nonfinite: int
-    moved: bool  # any update at all
     zero_init: bool  # weights exactly zero before the first step (LoRA B, zero-init heads)
     all_zero: bool  # gradient exactly zero on every step it existed
     grad_first: float = math.nan  # gradient norm on the first step it had one
@@ -138,7 +137,6 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
                 zero_frac=statistics.median([s.zero_grad_frac[i] for s in with_grad]) if with_grad else 1.0,
                 dead_frac=min(dead) if dead else 0.0,
                 nonfinite=sum(s.nonfinite_grad[i] + s.nonfinite_weight[i] for s in record.steps),
-                moved=any(s.update_norm[i] != 0.0 for s in record.steps),
                 zero_init=bool(weights) and weights[0] == 0.0,
                 all_zero=bool(with_grad) and all(s.grad_norm[i] == 0.0 for s in with_grad),
                 grad_first=grads[0] if grads else math.nan,
