@@ -12,11 +12,12 @@ import math
 import os
 import statistics
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from gradscope.errors import UsageError
+from gradscope.summary import finite_median
 from gradscope.types import (
     SCHEMA_VERSION,
     Finding,
@@ -66,13 +67,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
-
-
-def finite_median(values: Sequence[float]) -> float:
-    finite = [v for v in values if math.isfinite(v)]
-    if finite:
-        return statistics.median(finite)
-    return values[0] if values else math.nan
 
 
 def layer_summary(record: RunRecord, index: int) -> dict[str, Any]:

@@ -33,7 +33,9 @@ from matplotlib.ticker import MaxNLocator
 
 from gradscope import records
 from gradscope.errors import UsageError
+from gradscope.render.rows import runs
 from gradscope.render.style import HEALTHY_BAND, STATUS_COLORS, STATUS_ORDER, fmt, shorten_path
+from gradscope.summary import LayerFigures
 from gradscope.types import LayerStatus, Recommendation, Report
 
 Array = npt.NDArray[np.float64]
@@ -115,10 +117,10 @@ def _layer_ticks(statuses: Sequence[LayerStatus], limit: int = MAX_TICKS) -> lis
     if n <= limit:
         return list(range(n))
     gap = n / (limit + 8)
-    runs = [(start, status) for start, _, status in _runs(statuses) if status is not LayerStatus.HEALTHY]
-    runs.sort(key=lambda run: STATUS_ORDER.index(run[1]))
+    problems = [(start, statuses[start]) for start, _ in runs(statuses) if statuses[start] is not LayerStatus.HEALTHY]
+    problems.sort(key=lambda run: STATUS_ORDER.index(run[1]))
     chosen: list[int] = []
-    for start, _ in runs:
+    for start, _ in problems:
         if len(chosen) >= limit // 2:
             break
         if all(abs(start - c) >= gap for c in chosen):
@@ -141,17 +143,6 @@ def _colour_ticks(labels: Sequence[object], ticks: Sequence[int], statuses: Sequ
 def _layer_label(report: Report, i: int, with_index: bool) -> str:
     name = shorten_path(report.record.layers[i].name, NAME_CHARS)
     return f"{i}: {name}" if with_index else name
-
-
-def _medians(report: Report, metric: str) -> Array:
-    """Each layer's median over the steps (finite values only), as in the table and the JSON."""
-    steps = report.record.steps
-    n = len(report.record.layers)
-    if not steps:
-        return np.full(n, np.nan)
-    # Rows computed once per step: RunRecord.column recomputes a whole step per layer.
-    rows = [s.update_ratio if metric == "update_ratio" else getattr(s, metric) for s in steps]
-    return np.array([records.finite_median([float(r[i]) for r in rows]) for i in range(n)], dtype=float)
 
 
 def _log_limits(values: Sequence[float] | Array, extra: Sequence[float] = ()) -> tuple[float, float]:
@@ -222,21 +213,12 @@ def _edge_legend(zero: bool, bad: bool) -> list[Line2D]:
     return handles
 
 
-def _runs(statuses: Sequence[LayerStatus]) -> list[tuple[int, int, LayerStatus]]:
-    runs: list[tuple[int, int, LayerStatus]] = []
-    start = 0
-    for i in range(1, len(statuses) + 1):
-        if i == len(statuses) or statuses[i] != statuses[start]:
-            runs.append((start, i, statuses[start]))
-            start = i
-    return runs
-
-
 def _problem_spans(statuses: Sequence[LayerStatus]) -> list[tuple[float, float, LayerStatus]]:
     """Axis spans tinting each run of problem layers, widened so a lone layer still shows."""
     half = max(0.5, len(statuses) * MIN_SPAN / 2)
     spans: list[tuple[float, float, LayerStatus]] = []
-    for start, stop, status in _runs(statuses):
+    for start, stop in runs(statuses):
+        status = statuses[start]
         if status is not LayerStatus.HEALTHY:
             middle, width = (start + stop - 1) / 2, max((stop - start) / 2, half)
             spans.append((middle - width, middle + width, status))
@@ -259,11 +241,12 @@ def gradient_flow(report: Report) -> Figure:
     bottom.axhspan(low_band, high_band, color=STATUS_COLORS[LayerStatus.HEALTHY], alpha=0.13, lw=0, zorder=0)
     healthy_size = float(np.clip(4000 / max(n, 1), 8, 50))
     marks = [False, False]
+    figures = LayerFigures.of(record)
     # The weights' own norm gives the gradient a scale: exploding sits far above it, vanishing far below.
-    weights = _medians(report, "weight_norm")
+    weights = np.array(figures.weight_norm, dtype=float)
     for ax, values, extra in (
-        (top, _medians(report, "grad_norm"), weights[np.isfinite(weights) & (weights > 0)].tolist()),
-        (bottom, _medians(report, "update_ratio"), [low_band, high_band]),
+        (top, np.array(figures.grad_norm, dtype=float), weights[np.isfinite(weights) & (weights > 0)].tolist()),
+        (bottom, np.array(figures.update_ratio, dtype=float), [low_band, high_band]),
     ):
         limits = _log_limits(values, extra)
         for start, stop, status in _problem_spans(report.statuses):
