@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from gradscope import __version__
 from gradscope.config import DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
 from gradscope.errors import GradscopeError, InternalError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="gradscope",
@@ -183,9 +186,24 @@ def list_rules(
 
         print(rules_markdown())
         return
-    from gradscope.render.terminal import print_rules
-
     print_rules()
+
+
+def print_rules(console: Console | None = None) -> None:
+    """The rule registry as a table: code, name, severity, what it looks for."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from gradscope.diagnosis import RULES
+    from gradscope.render.style import SEVERITY_STYLES
+
+    console = console or Console()
+    table = Table("code", "name", "severity", "description", box=box.SIMPLE_HEAD, header_style="bold")
+    for r in sorted(RULES, key=lambda r: r.code):
+        table.add_row(r.code, r.name, Text(r.severity.value, style=SEVERITY_STYLES[r.severity]), r.description)
+    console.print(table)
 
 
 def main() -> None:

@@ -7,10 +7,11 @@ be saved, reloaded and rendered without importing torch.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import ClassVar
 
 SCHEMA_VERSION = 1
 
@@ -206,9 +207,10 @@ class Report:
     recommendations: tuple[Recommendation, ...] = ()
     notes: tuple[str, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict)
+    # How `print(report)` reads. This module is the bottom layer and imports no renderer:
+    # gradscope/__init__.py, which runs before any Report can exist, hands over the
+    # terminal renderer's plain text, so `print(w.report())` reads like `gradscope diagnose`.
+    to_text: ClassVar[Callable[[Report], str] | None] = None
 
     def __str__(self) -> str:
-        """The terminal report as plain text, so `print(w.report())` reads like `gradscope diagnose`."""
-        from gradscope.render.terminal import render_text
-
-        return render_text(self)
+        return repr(self) if Report.to_text is None else Report.to_text(self)

@@ -34,6 +34,7 @@ from rich.text import Text
 from gradscope.render.rows import Row, plan_rows
 from gradscope.render.style import (
     HEALTHY_BAND,
+    SEVERITY_STYLES,
     STATUS_COLORS,
     VERDICT_MEANINGS,
     VERDICT_STYLES,
@@ -58,7 +59,6 @@ WIDE = 96
 NARROW = 72
 # Findings name at most this many runs of layers; the table shows them all.
 MAX_LAYER_GROUPS = 4
-SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 @dataclass(frozen=True)
@@ -508,14 +508,3 @@ def render_text(report: Report, width: int = 100) -> str:
     console = Console(width=width, no_color=True, force_terminal=False, record=True, file=io.StringIO())
     print_report(report, console=console)
     return console.export_text()
-
-
-def print_rules(console: Console | None = None) -> None:
-    """The rule registry as a table: code, name, severity, what it looks for."""
-    from gradscope.diagnosis import RULES
-
-    console = console or Console()
-    table = Table("code", "name", "severity", "description", box=box.SIMPLE_HEAD, header_style="bold")
-    for r in sorted(RULES, key=lambda r: r.code):
-        table.add_row(r.code, r.name, Text(r.severity.value, style=SEVERITY_STYLES[r.severity]), r.description)
-    console.print(table)
