@@ -36,7 +36,7 @@ def load_run(path: str) -> pd.DataFrame:
 
 def _plain_text(report: Report) -> str:
     """The terminal report without colour: what `print(report)` shows."""
-    from gradscope.render.terminal import render_text
+    from gradscope.render.text import render_text
 
     return render_text(report)
 

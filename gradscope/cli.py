@@ -20,6 +20,8 @@ from gradscope.errors import GradscopeError, InternalError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from gradscope.types import Report
+
 app = typer.Typer(
     name="gradscope",
     help="Gradient-health diagnostics for PyTorch: per-layer verdicts and verified fixes.",
@@ -97,10 +99,11 @@ def _check_outputs(files: list[Path | None], folder: Path | None) -> None:
         raise UsageError(f"--plots {folder} is a file; give a folder for the PNGs")
 
 
-def _outputs(report: object, json_path: Path | None, csv_path: Path | None, plots: Path | None) -> None:
+def _outputs(report: Report, outputs: dict[str, Path | None]) -> None:
+    """Each file asked for by its format's option (--json, --csv, --plots), in that order."""
     from gradscope.render import write_outputs
 
-    write_outputs(report, json_path=json_path, csv_path=csv_path, plots=plots)  # type: ignore[arg-type]
+    write_outputs(report, outputs)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -142,7 +145,7 @@ def diagnose(
         with progress_bar(enabled=not quiet) as progress:
             report = run_diagnosis(config, progress=progress)
         print_report(report, quiet=quiet)
-        _outputs(report, json_path, csv_path, plots)
+        _outputs(report, {"json": json_path, "csv": csv_path, "plots": plots})
     except GradscopeError as err:
         _fail(err, debug)
     except KeyboardInterrupt:
@@ -162,14 +165,14 @@ def render(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Redraw the report, CSV and plots of a saved run (does not need torch)."""
-    from gradscope import records
+    from gradscope.render import json
     from gradscope.render.terminal import print_report
 
     try:
         _not_an_input([csv_path, plots], [run])
-        report = records.load(run)
+        report = json.load(run)
         print_report(report, quiet=quiet)
-        _outputs(report, None, csv_path, plots)
+        _outputs(report, {"csv": csv_path, "plots": plots})
     except GradscopeError as err:
         _fail(err, debug)
     except Exception as exc:  # not a GradscopeError: gradscope itself failed

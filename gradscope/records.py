@@ -1,19 +1,16 @@
-"""Report <-> JSON (contract.md section 2), written atomically.
+"""A Report as the plain dict of its JSON form, and the dict back as a Report.
 
-The JSON is strict (no bare NaN/Infinity tokens, which many parsers reject):
-non-finite floats are written as the strings "NaN", "Infinity", "-Infinity"
-and read back as floats. Reading a report never executes anything from it.
+The dict is what render/json.py writes and reads (docs/contract.md describes
+it). It is strict JSON: no bare NaN/Infinity tokens, which many parsers reject;
+non-finite floats become the strings "NaN", "Infinity", "-Infinity" and are read
+back as floats. Rebuilding a Report never executes anything from the data.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import statistics
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from gradscope.errors import UsageError
@@ -197,46 +194,6 @@ def to_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def dumps(report: Report) -> str:
-    return json.dumps(to_dict(report), indent=1, allow_nan=False)
-
-
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write the whole file or nothing: a temp file in the same folder, then rename."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create folder {path.parent}: {exc.strerror}") from exc
-    if path.is_dir():
-        raise UsageError(f"{path} is a directory; give a file path")
-    data = text.encode() if isinstance(text, str) else text
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write to {path.parent}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600; a report is an ordinary file, readable as the umask allows.
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}; check the disk and the path") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save(report: Report, path: Path) -> None:
-    write_atomic(path, dumps(report))
-
-
 def _layer_info(d: Mapping[str, Any]) -> LayerInfo:
     return LayerInfo(
         name=str(d["name"]),
@@ -356,14 +313,3 @@ def from_dict(data: Any, source: str = "report") -> Report:
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
         raise UsageError(f"{source} is not a valid gradscope report ({type(exc).__name__}: {exc})") from exc
-
-
-def load(path: Path) -> Report:
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file; pass a report written by `gradscope diagnose --json`")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise UsageError(f"{path} is not a gradscope report (not JSON); pass a --json output") from exc
-    return from_dict(data, str(path))

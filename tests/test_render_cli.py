@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from render_helpers import exploding_report, vanishing_report
 
-from gradscope import records
+from gradscope.render import json as report_json
 from gradscope.render.plots import SIZES
 
 ROOT = Path(__file__).parent.parent
@@ -49,7 +49,7 @@ def _gradscope(args: list[str], tmp_path: Path, *, block_torch: bool = True) -> 
 
 def test_render_redraws_report_csv_and_plots_without_torch(tmp_path: Path) -> None:
     report = vanishing_report()
-    records.save(report, tmp_path / "run.json")
+    report_json.write(report, tmp_path / "run.json")
     plots, csv = tmp_path / "plots", tmp_path / "run.csv"
     result = _gradscope(["render", str(tmp_path / "run.json"), "--plots", str(plots), "--csv", str(csv)], tmp_path)
     assert result.returncode == 0, result.stderr
@@ -64,7 +64,7 @@ def test_render_redraws_report_csv_and_plots_without_torch(tmp_path: Path) -> No
 
 
 def test_render_quiet_prints_the_verdict_line_only(tmp_path: Path) -> None:
-    records.save(exploding_report(), tmp_path / "run.json")
+    report_json.write(exploding_report(), tmp_path / "run.json")
     result = _gradscope(["render", str(tmp_path / "run.json"), "--quiet"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [result.stdout.strip()]

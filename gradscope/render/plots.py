@@ -11,7 +11,7 @@ shortened from the left (the block index and the leaf stay), so 3 layers and
 data. Non-finite values are never dropped silently: a zero that a log axis
 cannot show is drawn at the bottom edge as a down triangle, a NaN/Inf at the
 top edge as a cross, each with a legend entry. Each file is written whole or
-not at all (records.write_atomic).
+not at all (files.write_atomic).
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from gradscope import records
 from gradscope.errors import UsageError
+from gradscope.render import Renderer
+from gradscope.render.files import write_atomic
 from gradscope.render.rows import runs
 from gradscope.render.style import HEALTHY_BAND, STATUS_COLORS, STATUS_ORDER, fmt, shorten_path
 from gradscope.summary import LayerFigures
@@ -78,6 +79,9 @@ def write_plots(report: Report, directory: Path | str) -> list[Path]:
     return written
 
 
+RENDERER = Renderer(name="plots", suffixes=(".png",), write=write_plots)
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -92,7 +96,7 @@ def _save(fig: Figure, path: Path) -> None:
     buffer = io.BytesIO()
     # No bbox_inches="tight": it would change the pixel size from figure to figure.
     fig.savefig(buffer, format="png", dpi=DPI)
-    records.write_atomic(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
 
 
 def _title(fig: Figure, report: Report, what: str) -> None:

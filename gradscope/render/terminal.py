@@ -20,7 +20,6 @@ TERM=dumb and output that is not a terminal; nothing here forces it on.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -501,10 +500,3 @@ def print_report(report: Report, *, quiet: bool = False, console: Console | None
         return
     for line in report_lines(report, console):
         console.print(line.renderable, soft_wrap=line.soft)
-
-
-def render_text(report: Report, width: int = 100) -> str:
-    """The report as plain text (no colour), as `print(report)` shows it."""
-    console = Console(width=width, no_color=True, force_terminal=False, record=True, file=io.StringIO())
-    print_report(report, console=console)
-    return console.export_text()
