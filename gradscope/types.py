@@ -197,6 +197,23 @@ class Recommendation:
     code: str = ""  # a line the user can paste
     verified: Verified | None = None
 
+    # The numbers the contract names for an action, typed; None when the action has none.
+    @property
+    def max_norm(self) -> float | None:
+        return _number(self.numbers.get("max_norm"))
+
+    @property
+    def clipped_fraction(self) -> float | None:
+        return _number(self.numbers.get("clipped_fraction"))
+
+    @property
+    def lr(self) -> float | None:
+        return _number(self.numbers.get("lr"))
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
 
 @dataclass(frozen=True)
 class Report:

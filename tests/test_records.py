@@ -177,3 +177,12 @@ def test_cli_disk_full_while_writing_the_report_is_one_error_line(
         f"file system) escapes unconverted, so the CLI dies with exit {result.exit_code} and "
         f"{type(result.exception).__name__}: {result.exception} instead of one `gradscope: error:` line"
     )
+
+
+def test_recommendation_numbers_read_as_typed_fields() -> None:
+    from gradscope.types import Recommendation
+
+    clip = Recommendation("clip_grad_norm", {"max_norm": 1, "clipped_fraction": 0.25}, "GS102", "")
+    assert (clip.max_norm, clip.clipped_fraction, clip.lr) == (1.0, 0.25, None)
+    odd = Recommendation("learning_rate", {"lr": True, "max_norm": "1.0"}, "GS301", "")
+    assert (odd.lr, odd.max_norm) == (None, None), "only numbers are numbers"

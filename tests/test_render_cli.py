@@ -13,7 +13,7 @@ import pytest
 from render_helpers import exploding_report, vanishing_report
 
 from gradscope.render import json as report_json
-from gradscope.render.plots import SIZES
+from gradscope.render.plots import PLOTS
 
 ROOT = Path(__file__).parent.parent
 TORCH_BLOCKER = """\
@@ -58,7 +58,7 @@ def test_render_redraws_report_csv_and_plots_without_torch(tmp_path: Path) -> No
     assert "verdict: vanishing" in result.stdout
     assert "GS101 vanishing-gradient" in result.stdout
     assert "\x1b[" not in result.stdout
-    assert sorted(p.name for p in plots.iterdir()) == sorted(SIZES)
+    assert sorted(p.name for p in plots.iterdir()) == sorted(plot.name for plot in PLOTS)
     frame = pd.read_csv(csv)
     assert len(frame) == 12 * 6 * 7 + 6 * 2
 
@@ -109,4 +109,4 @@ def test_diagnose_a_sample_model_then_render_its_json(tmp_path: Path) -> None:
     assert rendered.returncode == 0, rendered.stderr
     # The same report, redrawn: only the header's wall time could differ, and it is read from the JSON.
     assert rendered.stdout == diagnosed.stdout
-    assert len(list((tmp_path / "plots").glob("*.png"))) == len(SIZES)
+    assert len(list((tmp_path / "plots").glob("*.png"))) == len(PLOTS)

@@ -4,7 +4,8 @@ Drawn with matplotlib's object API on the Agg canvas (`Figure` +
 `FigureCanvasAgg`), never pyplot: no global figure state, no GUI backend, safe
 in threads and in a process that already uses pyplot for something else.
 
-Every figure has a fixed pixel size (SIZES) whatever the model's depth: tick
+Every plot is one entry of PLOTS: its file name, its pixel size (fixed
+whatever the model's depth) and the function that draws it. Tick
 labels are thinned to at most MAX_TICKS, problem layers first, and names are
 shortened from the left (the block index and the leaf stay), so 3 layers and
 600 layers both stay readable. Legends sit outside the axes so they never hide
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,12 +44,6 @@ from gradscope.types import LayerStatus, Recommendation, Report
 Array = npt.NDArray[np.float64]
 
 DPI = 100
-SIZES: dict[str, tuple[int, int]] = {
-    "gradient_flow.png": (1200, 800),
-    "update_heatmap.png": (1200, 800),
-    "loss_gradnorm.png": (1200, 700),
-    "verification.png": (1100, 650),
-}
 MAX_TICKS = 40
 NAME_CHARS = 30
 ZERO_COLOR = "#3a3a3a"
@@ -55,10 +51,24 @@ NONFINITE_COLOR = STATUS_COLORS[LayerStatus.NONFINITE]
 LINE_COLOR = "#1f77b4"
 # Recommendation lines in the verification plot; the baseline is black.
 LINE_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22")
-# The number that names a recommendation in a legend.
-PRIMARY_NUMBER = {"clip_grad_norm": "max_norm", "learning_rate": "lr"}
 # A single problem layer among hundreds is tinted at least this share of the axis wide.
 MIN_SPAN = 1 / 250
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One PNG of the report."""
+
+    name: str  # the file written
+    size: tuple[int, int]  # width, height in pixels
+    draw: Callable[[Figure, Report], None]
+
+    def figure(self, report: Report) -> Figure:
+        width, height = self.size
+        fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        self.draw(fig, report)
+        return fig
 
 
 def write_plots(report: Report, directory: Path | str) -> list[Path]:
@@ -67,29 +77,14 @@ def write_plots(report: Report, directory: Path | str) -> list[Path]:
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is a file; --plots takes a folder")
     written = []
-    for name, draw in (
-        ("gradient_flow.png", gradient_flow),
-        ("update_heatmap.png", update_heatmap),
-        ("loss_gradnorm.png", loss_gradnorm),
-        ("verification.png", verification),
-    ):
-        path = directory / name
-        _save(draw(report), path)
+    for plot in PLOTS:
+        path = directory / plot.name
+        _save(plot.figure(report), path)
         written.append(path)
     return written
 
 
-RENDERER = Renderer(name="plots", suffixes=(".png",), write=write_plots)
-
-
 # ---------------------------------------------------------------- helpers
-
-
-def _figure(name: str) -> Figure:
-    width, height = SIZES[name]
-    fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -232,9 +227,8 @@ def _problem_spans(statuses: Sequence[LayerStatus]) -> list[tuple[float, float, 
 # ---------------------------------------------------------------- 1. gradient flow
 
 
-def gradient_flow(report: Report) -> Figure:
+def gradient_flow(fig: Figure, report: Report) -> None:
     """Median gradient norm and update ratio of every layer against depth, on log axes."""
-    fig = _figure("gradient_flow.png")
     record = report.record
     n = len(record.layers)
     x = np.arange(n, dtype=float)
@@ -300,7 +294,6 @@ def gradient_flow(report: Report) -> Figure:
         bottom.set_xlabel(f"layer index (model order: input -> output, {n} layers; problem layers in colour)")
     _colour_ticks(bottom.get_xticklabels(), ticks, report.statuses)
     bottom.set_xlim(-0.5, max(n - 0.5, 0.5))
-    return fig
 
 
 # ---------------------------------------------------------------- 2. heatmap
@@ -323,9 +316,8 @@ def _diverging() -> Colormap:
     return ListedColormap(colors, name="update_ratio").with_extremes(under=ZERO_COLOR, bad=NONFINITE_COLOR)
 
 
-def update_heatmap(report: Report) -> Figure:
+def update_heatmap(fig: Figure, report: Report) -> None:
     """log10 update ratio of every layer at every step, with each layer's status beside it."""
-    fig = _figure("update_heatmap.png")
     record = report.record
     n = len(record.layers)
     data = _ratio_matrix(report)
@@ -379,7 +371,6 @@ def update_heatmap(report: Report) -> Figure:
         handles.append(Patch(color=NONFINITE_COLOR, label="NaN/Inf"))
     handles.append(Patch(facecolor="white", edgecolor="black", label="white: healthy ~1e-3"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=9)
-    return fig
 
 
 # ---------------------------------------------------------------- 3. loss and gradient norm
@@ -388,17 +379,14 @@ def update_heatmap(report: Report) -> Figure:
 def _clip_threshold(recommendations: Sequence[Recommendation]) -> tuple[float, float | None] | None:
     for r in recommendations:
         if r.action == "clip_grad_norm":
-            max_norm = r.numbers.get("max_norm")
-            fraction = r.numbers.get("clipped_fraction")
-            if isinstance(max_norm, int | float) and math.isfinite(max_norm) and max_norm > 0:
-                share = float(fraction) if isinstance(fraction, int | float) else None
-                return float(max_norm), share
+            max_norm = r.max_norm
+            if max_norm is not None and math.isfinite(max_norm) and max_norm > 0:
+                return max_norm, r.clipped_fraction
     return None
 
 
-def loss_gradnorm(report: Report) -> Figure:
+def loss_gradnorm(fig: Figure, report: Report) -> None:
     """Loss and total gradient norm per step, with the recommended clip threshold."""
-    fig = _figure("loss_gradnorm.png")
     steps = report.record.steps
     x = np.array([s.step for s in steps], dtype=float)
     axes = fig.subplots(2, 1, sharex=True)
@@ -447,29 +435,27 @@ def loss_gradnorm(report: Report) -> Figure:
     bottom.grid(True, which="major", alpha=0.3)
     bottom.xaxis.set_major_locator(MaxNLocator(nbins=20, integer=True))
     fig.legend(handles=[*handles, *_edge_legend(*marks)], loc="outside lower center", ncols=2, fontsize=9)
-    return fig
 
 
 # ---------------------------------------------------------------- 4. verification
 
 
 def _numbers_label(r: Recommendation) -> str:
-    key = PRIMARY_NUMBER.get(r.action)
-    value = r.numbers.get(key) if key else None
-    if key is None or not isinstance(value, int | float) or isinstance(value, bool):
+    """The action and the number that names it in a legend: "clip_grad_norm max_norm=1"."""
+    named = {"clip_grad_norm": ("max_norm", r.max_norm), "learning_rate": ("lr", r.lr)}.get(r.action)
+    if named is None or named[1] is None:
         return r.action
-    return f"{r.action} {key}={fmt(float(value))}"
+    return f"{r.action} {named[0]}={fmt(named[1])}"
 
 
-def verification(report: Report) -> Figure:
+def verification(fig: Figure, report: Report) -> None:
     """The loss as it is beside the loss with each verified recommendation, replayed from one start."""
-    fig = _figure("verification.png")
     ax = fig.subplots()
     _title(fig, report, "Verification: each recommendation replayed")
     verified = [r for r in report.recommendations if r.verified is not None and r.verified.curve_after]
     if not verified:
         _nothing_verified(ax, report)
-        return fig
+        return
     curves = [c for r in verified if r.verified for c in (r.verified.curve_before, r.verified.curve_after)]
     everything = np.array([v for c in curves for v in c], dtype=float)
     log = _wants_log(everything)
@@ -505,7 +491,6 @@ def verification(report: Report) -> Figure:
     ax.set_ylabel("loss (the script's own units)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, which="major", alpha=0.3)
-    return fig
 
 
 def _nothing_verified(ax: Axes, report: Report) -> None:
@@ -537,3 +522,13 @@ def _nothing_verified(ax: Axes, report: Report) -> None:
         color="#444",
         transform=ax.transAxes,
     )
+
+
+PLOTS = (
+    Plot("gradient_flow.png", (1200, 800), gradient_flow),
+    Plot("update_heatmap.png", (1200, 800), update_heatmap),
+    Plot("loss_gradnorm.png", (1200, 700), loss_gradnorm),
+    Plot("verification.png", (1100, 650), verification),
+)
+
+RENDERER = Renderer(name="plots", suffixes=(".png",), write=write_plots)
