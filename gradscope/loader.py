@@ -1,7 +1,7 @@
 """User script -> Problem: the model, the batches and how to compute a loss.
 
 gradscope runs other people's code, so every way a script can break the
-contract in contract.md section 1 ends in a ScriptError whose text names the
+script contract (docs/contract.md) ends in a ScriptError whose text names the
 fix. The script is executed like `python SCRIPT` but under a module name other
 than "__main__", with its folder first on sys.path and bytecode writing off, so
 nothing the user gave is modified. Every call into the script's code goes

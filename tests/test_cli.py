@@ -1,4 +1,4 @@
-"""The command line: error exits (contract.md, exit codes), the JSON report, seeds, imports.
+"""The command line: error exits (docs/contract.md, exit codes), the JSON report, seeds, imports.
 
 Errors go through typer's CliRunner on gradscope.cli.app: its `output` holds
 stdout and stderr as a user would see them.
