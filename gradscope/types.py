@@ -20,14 +20,16 @@ Evidence = Mapping[str, "Number | str | bool | list[Number] | list[str] | None"]
 
 
 class LayerStatus(StrEnum):
-    HEALTHY = "healthy"
-    VANISHING = "vanishing"
+    """Layer statuses, most serious first: the order of every table, legend and merged row."""
+
+    NONFINITE = "nonfinite"
     EXPLODING = "exploding"
+    VANISHING = "vanishing"
     DEAD = "dead"
-    FROZEN = "frozen"
     UNUSED = "unused"
     NOT_OPTIMIZED = "not_optimized"
-    NONFINITE = "nonfinite"
+    FROZEN = "frozen"  # a set-up choice, reported so that a forgotten freeze is seen
+    HEALTHY = "healthy"
 
 
 class Verdict(StrEnum):

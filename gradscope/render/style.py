@@ -24,17 +24,8 @@ STATUS_COLORS: dict[LayerStatus, str] = {
     LayerStatus.NOT_OPTIMIZED: "#17becf",
 }
 
-# Most serious first, so a merged row or a legend shows the worst status first.
-STATUS_ORDER: tuple[LayerStatus, ...] = (
-    LayerStatus.NONFINITE,
-    LayerStatus.EXPLODING,
-    LayerStatus.VANISHING,
-    LayerStatus.DEAD,
-    LayerStatus.UNUSED,
-    LayerStatus.NOT_OPTIMIZED,
-    LayerStatus.FROZEN,
-    LayerStatus.HEALTHY,
-)
+# Most serious first, as LayerStatus is declared, so a merged row or a legend shows the worst first.
+STATUS_ORDER: tuple[LayerStatus, ...] = tuple(LayerStatus)
 
 VERDICT_STYLES: dict[Verdict, str] = {
     Verdict.HEALTHY: "bold #2ca02c",
