@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gradscope.diagnosis import Diagnosis, settle
+from gradscope.diagnosis.facts import LayerFacts
 from gradscope.types import (
     Finding,
     LayerStatus,
@@ -292,104 +293,107 @@ class Recommender:
         return self.replayer.verified(self.replayer.replay(label, change))
 
     def architecture(self, finding: Finding) -> list[Recommendation]:
+        """Changes to the model itself that answer a vanishing, exploding or dead finding."""
+        by_name = {f.name: f for f in self.diagnosis.facts.layers}
+        flagged = [by_name[n] for n in finding.layers if n in by_name]
+        out: list[Recommendation | None] = []
+        if finding.status is LayerStatus.VANISHING:
+            out += [self.to_relu(finding, flagged), self.batchnorm(finding, flagged), self.residual(finding, flagged)]
+        if finding.status in (LayerStatus.EXPLODING, LayerStatus.DEAD):
+            out.append(self.kaiming_init(finding, flagged))
+        if finding.status is LayerStatus.DEAD:
+            out.append(self.to_leaky_relu(finding, flagged))
+        return [rec for rec in out if rec is not None]
+
+    def to_relu(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
+        """Saturating activations after vanishing layers swapped to ReLU."""
         from gradscope.verify import Change
 
-        facts = self.diagnosis.facts
-        by_name = {f.name: f for f in facts.layers}
-        flagged = [by_name[n] for n in finding.layers if n in by_name]
-        out: list[Recommendation] = []
-        saturating = [f for f in flagged if f.info.activation in SATURATING and f.info.activation_name]
-        if finding.status is LayerStatus.VANISHING:
-            if saturating:
-                kinds = sorted({str(f.info.activation) for f in saturating})
-                # Swap that activation everywhere in the model, not only after the flagged layers:
-                # a half-sigmoid stack still saturates.
-                saturating = [f for f in facts.layers if f.info.activation in kinds and f.info.activation_name]
-                swapped = tuple(str(f.info.activation_name) for f in saturating)
-                out.append(
-                    Recommendation(
-                        action="activation",
-                        numbers={"layers": list(swapped), "replace": kinds[0], "with": "ReLU"},
-                        why=finding.code,
-                        how=f"{'/'.join(kinds)} passes at most {'0.25' if 'Sigmoid' in kinds else '1'} of the "
-                        "gradient per layer and less when saturated; ReLU passes 1 for active units"
-                        + self.replayed(
-                            "these activations swapped to ReLU and the layers before them "
-                            "re-initialised with kaiming_normal_"
-                        ),
-                        code=f"nn.ReLU()  # instead of nn.{kinds[0]}() after {saturating[0].name}",
-                        verified=self.check(
-                            Change(swap=swapped, reinit=tuple(f.name for f in saturating)), "activation=ReLU"
-                        ),
-                    )
-                )
-            out.append(
-                Recommendation(
-                    action="batchnorm",
-                    numbers={"layers": [f.name for f in flagged]},
-                    why=finding.code,
-                    how="normalising each layer's output keeps activations out of the saturated range "
-                    "and the gradient scale even through depth",
-                    code=f"nn.BatchNorm1d(num_features)  # after {flagged[0].name}, before its activation",
-                )
-            )
-            if len(facts.dense()) >= 6:
-                out.append(
-                    Recommendation(
-                        action="residual",
-                        numbers={"layers": [f.name for f in flagged]},
-                        why=finding.code,
-                        how=f"{len(facts.dense())} dense layers in sequence; skip connections give the "
-                        "gradient a path that does not shrink with depth",
-                        code="x = x + block(x)",
-                    )
-                )
-        if finding.status in (LayerStatus.EXPLODING, LayerStatus.DEAD):
-            dense = tuple(f.name for f in flagged if f.info.kind in INIT_KINDS)
-            if dense:
-                exploding = finding.status is LayerStatus.EXPLODING
-                out.append(
-                    Recommendation(
-                        action="init",
-                        numbers={
-                            "layers": list(dense),
-                            "scheme": "kaiming_normal_" + ("" if exploding else ", zero bias"),
-                        },
-                        why=finding.code,
-                        how=(
-                            "gradients this large mean the weights amplify the signal layer after layer; "
-                            if exploding
-                            else "units die when their pre-activation is negative for every input, as a negative "
-                            "bias or an oversized weight makes it; "
-                        )
-                        + "kaiming init keeps each layer's gain near 1"
-                        + self.replayed("these layers re-initialised"),
-                        code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
-                        verified=self.check(Change(reinit=dense), "init=kaiming"),
-                    )
-                )
-        if finding.status is LayerStatus.DEAD:
-            relu = [f for f in flagged if f.info.activation in RELU_FAMILY and f.info.activation_name]
-            if relu:
-                out.append(
-                    Recommendation(
-                        action="activation",
-                        numbers={
-                            "layers": [str(f.info.activation_name) for f in relu],
-                            "replace": "ReLU",
-                            "with": "LeakyReLU",
-                        },
-                        why=finding.code,
-                        how="a LeakyReLU unit passes a small gradient when inactive, so it can recover"
-                        + self.replayed("these activations swapped"),
-                        code="nn.LeakyReLU(0.01)  # instead of nn.ReLU()",
-                        verified=self.check(
-                            Change(swap=tuple(str(f.info.activation_name) for f in relu), swap_to="LeakyReLU"),
-                            "activation=LeakyReLU",
-                        ),
-                    )
-                )
-        return out
+        after_flagged = [f for f in flagged if f.info.activation in SATURATING and f.info.activation_name]
+        if not after_flagged:
+            return None
+        kinds = sorted({str(f.info.activation) for f in after_flagged})
+        # Swap that activation everywhere in the model, not only after the flagged layers:
+        # a half-sigmoid stack still saturates.
+        saturating = [f for f in self.diagnosis.facts.layers if f.info.activation in kinds and f.info.activation_name]
+        swapped = tuple(str(f.info.activation_name) for f in saturating)
+        return Recommendation(
+            action="activation",
+            numbers={"layers": list(swapped), "replace": kinds[0], "with": "ReLU"},
+            why=finding.code,
+            how=f"{'/'.join(kinds)} passes at most {'0.25' if 'Sigmoid' in kinds else '1'} of the "
+            "gradient per layer and less when saturated; ReLU passes 1 for active units"
+            + self.replayed(
+                "these activations swapped to ReLU and the layers before them re-initialised with kaiming_normal_"
+            ),
+            code=f"nn.ReLU()  # instead of nn.{kinds[0]}() after {saturating[0].name}",
+            verified=self.check(Change(swap=swapped, reinit=tuple(f.name for f in saturating)), "activation=ReLU"),
+        )
+
+    def batchnorm(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation:
+        return Recommendation(
+            action="batchnorm",
+            numbers={"layers": [f.name for f in flagged]},
+            why=finding.code,
+            how="normalising each layer's output keeps activations out of the saturated range "
+            "and the gradient scale even through depth",
+            code=f"nn.BatchNorm1d(num_features)  # after {flagged[0].name}, before its activation",
+        )
+
+    def residual(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
+        depth = len(self.diagnosis.facts.dense())
+        if depth < 6:
+            return None
+        return Recommendation(
+            action="residual",
+            numbers={"layers": [f.name for f in flagged]},
+            why=finding.code,
+            how=f"{depth} dense layers in sequence; skip connections give the "
+            "gradient a path that does not shrink with depth",
+            code="x = x + block(x)",
+        )
+
+    def kaiming_init(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
+        """Exploding or dead layers re-initialised so each keeps its gain near 1."""
+        from gradscope.verify import Change
+
+        dense = tuple(f.name for f in flagged if f.info.kind in INIT_KINDS)
+        if not dense:
+            return None
+        exploding = finding.status is LayerStatus.EXPLODING
+        cause = (
+            "gradients this large mean the weights amplify the signal layer after layer; "
+            if exploding
+            else "units die when their pre-activation is negative for every input, as a negative "
+            "bias or an oversized weight makes it; "
+        )
+        return Recommendation(
+            action="init",
+            numbers={"layers": list(dense), "scheme": "kaiming_normal_" + ("" if exploding else ", zero bias")},
+            why=finding.code,
+            how=cause + "kaiming init keeps each layer's gain near 1" + self.replayed("these layers re-initialised"),
+            code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
+            verified=self.check(Change(reinit=dense), "init=kaiming"),
+        )
+
+    def to_leaky_relu(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
+        """ReLUs after dead layers swapped to LeakyReLU, so a dead unit can recover."""
+        from gradscope.verify import Change
+
+        relu = tuple(
+            str(f.info.activation_name) for f in flagged if f.info.activation in RELU_FAMILY and f.info.activation_name
+        )
+        if not relu:
+            return None
+        return Recommendation(
+            action="activation",
+            numbers={"layers": list(relu), "replace": "ReLU", "with": "LeakyReLU"},
+            why=finding.code,
+            how="a LeakyReLU unit passes a small gradient when inactive, so it can recover"
+            + self.replayed("these activations swapped"),
+            code="nn.LeakyReLU(0.01)  # instead of nn.ReLU()",
+            verified=self.check(Change(swap=relu, swap_to="LeakyReLU"), "activation=LeakyReLU"),
+        )
 
     # -- the whole set --------------------------------------------------------------
     def run(self) -> list[Recommendation]:

@@ -1,18 +1,20 @@
-"""The shape of the code: modules import in one direction.
+"""The shape of the code: modules import in one direction, functions fit in a reader's head.
 
-Read from the source with ast, so it holds for every import, also in code no
-test happens to run.
+Both are read from the source with ast, so they hold for every import and every
+function, also those no test happens to run.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "gradscope"
 # The package's __init__ imports its public helpers inside functions, and every submodule
 # import runs it first; it is the one module allowed on both ends of an import.
 LAZY_ROOT = "gradscope"
+MAX_FUNCTION_LINES = 80
 
 
 def _modules() -> dict[str, Path]:
@@ -94,3 +96,19 @@ def test_the_bottom_layer_imports_nothing_of_gradscope() -> None:
     graph = import_graph()
     assert graph["gradscope.types"] == set()
     assert graph["gradscope.errors"] == set()
+
+
+def _functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def test_no_function_is_longer_than_a_reader_can_hold() -> None:
+    long = []
+    for name, path in _modules().items():
+        for fn in _functions(ast.parse(path.read_text(encoding="utf-8"))):
+            lines = (fn.end_lineno or fn.lineno) - fn.lineno + 1
+            if lines > MAX_FUNCTION_LINES:
+                long.append(f"{name}.{fn.name} ({path.name}:{fn.lineno}): {lines} lines")
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines; split them by what they build:\n" + "\n".join(long)
