@@ -38,9 +38,28 @@ if TYPE_CHECKING:
     from gradscope.runner import Session
     from gradscope.verify import Change, Replayer, Trial
 
+# Healthy steps move a layer about 1e-3 of its norm (Karpathy's update:data ratio); 1e-2 is
+# the brisk end of that range.
 TARGET_UPDATE_RATIO = 1e-3
+BRISK_UPDATE_RATIO = 1e-2
 # Below this median ||g||/||W|| a flat loss with still weights may be convergence, not a starved LR.
 CONVERGED_REL_GRAD = 1e-3
+# Clip thresholds tried besides the measured ones: the common default, a low percentile of the
+# measured total norm (clips the usual step a little, a burst a lot), and the norm at which one
+# SGD step moves the weights this share of their size.
+DEFAULT_MAX_NORM = 1.0
+CLIP_PERCENTILE = 0.1
+SGD_STEP_SHARE = 1e-2
+_PERCENTILE_TH = f"{CLIP_PERCENTILE * 100:g}th"  # as the how-text names it: "10th"
+# After a burst, thresholds this many times the norm before it: what a healthy step needs passes.
+BURST_CLIP_FACTORS = (2.0, 10.0)
+# Learning-rate factors a range test tries, before the ones derived from the update ratios.
+LR_CUTS = (0.3, 0.1, 0.01)
+LR_RAISES = (10.0, 100.0, 1000.0, 10000.0)
+# A loss that grew this many times its first value before turning NaN/Inf ran away.
+RUNAWAY_FACTOR = 2.0
+# Dense layers in sequence from which skip connections are worth suggesting for a vanishing gradient.
+RESIDUAL_MIN_DEPTH = 6
 SATURATING = frozenset({"Sigmoid", "Tanh", "Hardsigmoid", "Softsign", "LogSigmoid", "Hardtanh"})
 RELU_FAMILY = frozenset({"ReLU", "ReLU6"})
 INIT_KINDS = frozenset({"Linear", "Conv1d", "Conv2d", "Conv3d", "Bilinear"})
@@ -63,12 +82,12 @@ def _round_sig(x: float, digits: int = 2) -> float:
 
 def clip_candidates(record: RunRecord, facts_weight_norm: float, lr: float, adaptive: bool) -> list[float]:
     norms = [s.total_grad_norm for s in record.steps if math.isfinite(s.total_grad_norm)]
-    found: set[float] = {1.0}
+    found: set[float] = {DEFAULT_MAX_NORM}
     if norms:
         found.add(_round_sig(statistics.median(norms)))
-        found.add(_round_sig(_percentile(norms, 0.1)))
+        found.add(_round_sig(_percentile(norms, CLIP_PERCENTILE)))
     if not adaptive and lr > 0 and facts_weight_norm > 0:
-        found.add(_round_sig(1e-2 * facts_weight_norm / lr))
+        found.add(_round_sig(SGD_STEP_SHARE * facts_weight_norm / lr))
     return sorted(v for v in found if v > 0 and math.isfinite(v))
 
 
@@ -81,11 +100,9 @@ def clipped_fraction(record: RunRecord, max_norm: float) -> float:
 
 def lr_scales(direction: str, measured_ratio: float) -> list[float]:
     """Multipliers of the current LR to try, the ratio-derived one included."""
-    scales = {0.3, 0.1, 0.01} if direction == "down" else {10.0, 100.0, 1000.0, 10000.0}
+    scales = set(LR_CUTS if direction == "down" else LR_RAISES)
     if measured_ratio > 0 and math.isfinite(measured_ratio):
-        # Healthy steps move a layer about 1e-3 of its norm (Karpathy's update:data ratio);
-        # 1e-2 is the brisk end of that range.
-        for target in (TARGET_UPDATE_RATIO, 10 * TARGET_UPDATE_RATIO):
+        for target in (TARGET_UPDATE_RATIO, BRISK_UPDATE_RATIO):
             derived = target / measured_ratio
             if (direction == "down" and derived < 1) or (direction == "up" and derived > 1):
                 scales.add(_round_sig(derived, 1))
@@ -130,7 +147,7 @@ def ran_away(losses: tuple[float, ...]) -> bool:
         finite.append(v)
     if len(finite) < 2 or len(finite) == len(losses):
         return False
-    return max(finite[1:]) > 2 * abs(finite[0])
+    return max(finite[1:]) > RUNAWAY_FACTOR * abs(finite[0])
 
 
 Calm = Callable[[Sequence[float]], bool]
@@ -204,21 +221,22 @@ class Recommender:
         if isinstance(first, int | float) and first > 0:
             # A burst calls for a threshold near the norm the run had before it: what a healthy
             # step needs passes, the burst is cut back to it.
-            candidates = sorted({*candidates, _round_sig(2 * first), _round_sig(10 * first)})
-            burst = ", 2x and 10x the norm before the burst"
+            candidates = sorted({*candidates, *(_round_sig(k * first) for k in BURST_CLIP_FACTORS)})
+            burst = f", {' and '.join(f'{k:g}x' for k in BURST_CLIP_FACTORS)} the norm before the burst"
         how = (
-            f"tried max_norm in {[_fmt(c) for c in candidates]} (median and 10th percentile of the measured "
-            "total gradient norm, the norm at which one SGD step moves the weights 1% of their size, 1.0"
+            f"tried max_norm in {[_fmt(c) for c in candidates]} (median and {_PERCENTILE_TH} percentile of the "
+            f"measured total gradient norm, the norm at which one SGD step moves the weights {SGD_STEP_SHARE:.0%} "
+            f"of their size, {DEFAULT_MAX_NORM}"
             f"{burst}), each replayed for {facts.steps} steps from the same start"
         )
         if self.session is None:
             norms = [s.total_grad_norm for s in self.record.steps if math.isfinite(s.total_grad_norm)]
-            value = _round_sig(_percentile(norms, 0.1)) if norms else 1.0
+            value = _round_sig(_percentile(norms, CLIP_PERCENTILE)) if norms else DEFAULT_MAX_NORM
             return Recommendation(
                 action="clip_grad_norm",
                 numbers={"max_norm": value, "clipped_fraction": clipped_fraction(self.record, value)},
                 why=why,
-                how="10th percentile of the measured total gradient norm (not verified by a replay)",
+                how=f"{_PERCENTILE_TH} percentile of the measured total gradient norm (not verified by a replay)",
                 code=f"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={_fmt(value)})",
             )
         best = self.best("clip", candidates, conservative_first=False)
@@ -342,7 +360,7 @@ class Recommender:
 
     def residual(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
         depth = len(self.diagnosis.facts.dense())
-        if depth < 6:
+        if depth < RESIDUAL_MIN_DEPTH:
             return None
         return Recommendation(
             action="residual",
