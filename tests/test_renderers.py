@@ -12,12 +12,13 @@ from render_helpers import exploding_report
 
 from gradscope.render import Renderer, renderer, renderers, write_outputs
 
-FORMATS = ("csv", "json", "plots", "text")
+# Every format the registry finds, so a new one is held to the protocol without a line here.
+FORMATS = tuple(r.name for r in renderers())
 
 
 def test_the_registry_finds_every_format_named_after_its_module() -> None:
     found = renderers()
-    assert tuple(r.name for r in found) == FORMATS
+    assert {"csv", "json", "plots", "text"} <= set(FORMATS)
     for r in found:
         assert isinstance(r, Renderer)
         assert renderer(r.name) is r
@@ -48,8 +49,8 @@ def test_write_outputs_writes_what_was_asked_in_the_order_asked(tmp_path: Path) 
 
 
 def test_an_unknown_format_is_named() -> None:
-    with pytest.raises(ValueError, match="no output format 'html'"):
-        renderer("html")
+    with pytest.raises(ValueError, match="no output format 'no_such_format'"):
+        renderer("no_such_format")
     with pytest.raises(ValueError, match="defines no RENDERER"):
         renderer("style")
 
