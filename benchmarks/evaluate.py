@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from expectations import expected_of, mismatches  # noqa: E402
 
-from gradscope import records  # noqa: E402
+from gradscope.render.json import load as load_report  # noqa: E402
 
 
 def describe(rec: dict[str, Any]) -> str:
@@ -73,7 +73,7 @@ def diagnose(script: Path, steps: int, budget: float) -> Outcome:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1][:120]
             return Outcome("error", (last,), "", wall)
         data = json.loads(out.read_text())
-        report = records.load(out)
+        report = load_report(out)
     problems = tuple(mismatches(report, expected_of(script)))
     recs = "; ".join(describe(r) for r in data["recommendations"]) or "-"
     return Outcome(data["verdict"], problems, recs, wall)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gradscope.types import Report
+
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
@@ -30,3 +32,15 @@ def load_run(path: str) -> pd.DataFrame:
     from gradscope.render.table import load_run as _load_run
 
     return _load_run(path)
+
+
+def _plain_text(report: Report) -> str:
+    """The terminal report without colour: what `print(report)` shows."""
+    from gradscope.render.text import render_text
+
+    return render_text(report)
+
+
+# Wired here, not in types.py: the package runs before any of its modules, so every Report
+# prints this way, and the bottom layer never imports a renderer.
+Report.to_text = _plain_text

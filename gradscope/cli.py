@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -17,6 +17,11 @@ from gradscope import __version__
 from gradscope.budget import EXIT_INTERRUPTED
 from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
 from gradscope.errors import GradscopeError, InternalError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from gradscope.types import Report
 
 app = typer.Typer(
     name="gradscope",
@@ -100,10 +105,11 @@ def _check_outputs(files: list[Path | None], folder: Path | None) -> None:
         raise UsageError(f"--plots {folder} is a file; give a folder for the PNGs")
 
 
-def _outputs(report: object, json_path: Path | None, csv_path: Path | None, plots: Path | None) -> None:
+def _outputs(report: Report, outputs: dict[str, Path | None]) -> None:
+    """Each file asked for by its format's option (--json, --csv, --plots), in that order."""
     from gradscope.render import write_outputs
 
-    write_outputs(report, json_path=json_path, csv_path=csv_path, plots=plots)  # type: ignore[arg-type]
+    write_outputs(report, outputs)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -154,13 +160,11 @@ def diagnose(
         json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
         _not_an_input([json_path, csv_path, plots], [script])
         _check_outputs([json_path, csv_path], plots)
-        config = RunConfig(
-            script=script, steps=steps, budget=budget or None, seed=seed, device=device, verify=verify, debug=debug
-        )
+        config = RunConfig(script=script, steps=steps, budget=budget or None, seed=seed, device=device, verify=verify)
         with progress_bar(enabled=not quiet) as progress:
             report = run_diagnosis(config, progress=progress, announce=None if quiet else _announce)
         print_report(report, quiet=quiet)
-        _outputs(report, json_path, csv_path, plots)
+        _outputs(report, {"json": json_path, "csv": csv_path, "plots": plots})
     except GradscopeError as err:
         _fail(err, debug)
     except KeyboardInterrupt:
@@ -184,14 +188,14 @@ def render(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Redraw the report, CSV and plots of a saved run (does not need torch)."""
-    from gradscope import records
+    from gradscope.render import json
     from gradscope.render.terminal import print_report
 
     try:
         _not_an_input([csv_path, plots], [run])
-        report = records.load(run)
+        report = json.load(run)
         print_report(report, quiet=quiet)
-        _outputs(report, None, csv_path, plots)
+        _outputs(report, {"csv": csv_path, "plots": plots})
     except GradscopeError as err:
         _fail(err, debug)
     except Exception as exc:  # not a GradscopeError: gradscope itself failed
@@ -208,9 +212,24 @@ def list_rules(
 
         print(rules_markdown())
         return
-    from gradscope.render.terminal import print_rules
-
     print_rules()
+
+
+def print_rules(console: Console | None = None) -> None:
+    """The rule registry as a table: code, name, severity, what it looks for."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from gradscope.diagnosis import RULES
+    from gradscope.render.style import SEVERITY_STYLES
+
+    console = console or Console()
+    table = Table("code", "name", "severity", "description", box=box.SIMPLE_HEAD, header_style="bold")
+    for r in sorted(RULES, key=lambda r: r.code):
+        table.add_row(r.code, r.name, Text(r.severity.value, style=SEVERITY_STYLES[r.severity]), r.description)
+    console.print(table)
 
 
 def main() -> None:

@@ -17,11 +17,6 @@ class FailOn(StrEnum):
     NEVER = "never"
 
 
-class Memory(StrEnum):
-    EXACT = "exact"
-    LOW = "low"
-
-
 DEFAULT_STEPS = 20
 # Seconds for a whole diagnosis, start-up included: what a CI smoke check can spend.
 DEFAULT_BUDGET = 90.0
@@ -36,4 +31,3 @@ class RunConfig:
     seed: int = DEFAULT_SEED
     device: str = "auto"
     verify: bool = True
-    debug: bool = False

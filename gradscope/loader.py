@@ -1,7 +1,7 @@
 """User script -> Problem: the model, the batches and how to compute a loss.
 
 gradscope runs other people's code, so every way a script can break the
-contract in contract.md section 1 ends in a ScriptError whose text names the
+script contract (docs/contract.md) ends in a ScriptError whose text names the
 fix. The script is executed like `python SCRIPT` but under a module name other
 than "__main__", with its folder first on sys.path and bytecode writing off, so
 nothing the user gave is modified. Every call into the script's code goes
@@ -45,7 +45,9 @@ class Problem:
     loss_of: LossFn  # (model, batch already on the model's device) -> scalar loss
     make_optimizer: OptimizerFactory
     default_optimizer: bool
-    loss_source: str  # "compute_loss" | "loss" | "output" | "cross_entropy" | "mse"
+    # "compute_loss", "loss" (the script's loss(output, target)) or "default" (the output's own
+    # loss, else cross-entropy or mean-squared error)
+    loss_source: str
     # Filled on the first forward: the classes of a cross-entropy loss gradscope computed or read
     # from a Hugging Face output's logits ({"classes": C}); empty when the loss is the script's own.
     loss_shape: dict[str, int] = field(default_factory=dict)

@@ -1050,7 +1050,7 @@ CHECK_MAX = 4096
 
 
 def check_step(param: torch.Tensor) -> int:
-    """Distance between the entries `_same_sample` compares for a parameter shaped like `param`.
+    """Distance between the entries `_large_snapshot` compares before it reuses a snapshot of `param`.
 
     One entry per row (entries per index of the first dimension) with the column moving on
     by one each row, so a write to any whole row, or any whole column of a matrix with at
@@ -1062,15 +1062,6 @@ def check_step(param: torch.Tensor) -> int:
         return 0
     row = n // param.shape[0] if param.dim() > 1 and param.shape[0] else 1
     return stats.coprime_from(max(row + 1, n // CHECK_MAX), row)
-
-
-def _same_sample(param: torch.Tensor, snapshot: torch.Tensor, step: int) -> bool:
-    """Whether `param` still equals the snapshot at the entries check_step picks (views: only
-    those are read, ~100 us for two 2048-row matrices, where a full comparison would cost a
-    cold read of both tensors, the very pass the reuse saves)."""
-    if step == 0:
-        return torch.equal(param, snapshot)
-    return torch.equal(param.view(-1)[::step], snapshot.view(-1)[::step])
 
 
 def _loss_tensor(value: Any, device: torch.device) -> torch.Tensor:

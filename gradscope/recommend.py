@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from gradscope.budget import OutOfTime
 from gradscope.diagnosis import Diagnosis, settle
+from gradscope.diagnosis.facts import LayerFacts
 from gradscope.types import (
     Finding,
     LayerStatus,
@@ -39,9 +40,28 @@ if TYPE_CHECKING:
     from gradscope.runner import Session
     from gradscope.verify import Change, Replayer, Trial
 
+# Healthy steps move a layer about 1e-3 of its norm (Karpathy's update:data ratio); 1e-2 is
+# the brisk end of that range.
 TARGET_UPDATE_RATIO = 1e-3
+BRISK_UPDATE_RATIO = 1e-2
 # Below this median ||g||/||W|| a flat loss with still weights may be convergence, not a starved LR.
 CONVERGED_REL_GRAD = 1e-3
+# Clip thresholds tried besides the measured ones: the common default, a low percentile of the
+# measured total norm (clips the usual step a little, a burst a lot), and the norm at which one
+# SGD step moves the weights this share of their size.
+DEFAULT_MAX_NORM = 1.0
+CLIP_PERCENTILE = 0.1
+SGD_STEP_SHARE = 1e-2
+_PERCENTILE_TH = f"{CLIP_PERCENTILE * 100:g}th"  # as the how-text names it: "10th"
+# After a burst, thresholds this many times the norm before it: what a healthy step needs passes.
+BURST_CLIP_FACTORS = (2.0, 10.0)
+# Learning-rate factors a range test tries, before the ones derived from the update ratios.
+LR_CUTS = (0.3, 0.1, 0.01)
+LR_RAISES = (10.0, 100.0, 1000.0, 10000.0)
+# A loss that grew this many times its first value before turning NaN/Inf ran away.
+RUNAWAY_FACTOR = 2.0
+# Dense layers in sequence from which skip connections are worth suggesting for a vanishing gradient.
+RESIDUAL_MIN_DEPTH = 6
 SATURATING = frozenset({"Sigmoid", "Tanh", "Hardsigmoid", "Softsign", "LogSigmoid", "Hardtanh"})
 RELU_FAMILY = frozenset({"ReLU", "ReLU6"})
 INIT_KINDS = frozenset({"Linear", "Conv1d", "Conv2d", "Conv3d", "Bilinear"})
@@ -64,12 +84,12 @@ def _round_sig(x: float, digits: int = 2) -> float:
 
 def clip_candidates(record: RunRecord, facts_weight_norm: float, lr: float, adaptive: bool) -> list[float]:
     norms = [s.total_grad_norm for s in record.steps if math.isfinite(s.total_grad_norm)]
-    found: set[float] = {1.0}
+    found: set[float] = {DEFAULT_MAX_NORM}
     if norms:
         found.add(_round_sig(statistics.median(norms)))
-        found.add(_round_sig(_percentile(norms, 0.1)))
+        found.add(_round_sig(_percentile(norms, CLIP_PERCENTILE)))
     if not adaptive and lr > 0 and facts_weight_norm > 0:
-        found.add(_round_sig(1e-2 * facts_weight_norm / lr))
+        found.add(_round_sig(SGD_STEP_SHARE * facts_weight_norm / lr))
     return sorted(v for v in found if v > 0 and math.isfinite(v))
 
 
@@ -81,16 +101,14 @@ def clipped_fraction(record: RunRecord, max_norm: float) -> float:
 
 
 # The range test's fixed multipliers; the one derived from the measured update ratio joins them.
-GRID_SCALES = {"down": (0.3, 0.1, 0.01), "up": (10.0, 100.0, 1000.0, 10000.0)}
+GRID_SCALES = {"down": LR_CUTS, "up": LR_RAISES}
 
 
 def lr_scales(direction: str, measured_ratio: float) -> list[float]:
     """Multipliers of the current LR to try, the ratio-derived one included."""
     scales = set(GRID_SCALES[direction])
     if measured_ratio > 0 and math.isfinite(measured_ratio):
-        # Healthy steps move a layer about 1e-3 of its norm (Karpathy's update:data ratio);
-        # 1e-2 is the brisk end of that range.
-        for target in (TARGET_UPDATE_RATIO, 10 * TARGET_UPDATE_RATIO):
+        for target in (TARGET_UPDATE_RATIO, BRISK_UPDATE_RATIO):
             derived = target / measured_ratio
             if (direction == "down" and derived < 1) or (direction == "up" and derived > 1):
                 scales.add(_round_sig(derived, 1))
@@ -135,7 +153,7 @@ def ran_away(losses: tuple[float, ...]) -> bool:
         finite.append(v)
     if len(finite) < 2 or len(finite) == len(losses):
         return False
-    return max(finite[1:]) > 2 * abs(finite[0])
+    return max(finite[1:]) > RUNAWAY_FACTOR * abs(finite[0])
 
 
 Calm = Callable[[Sequence[float]], bool]
@@ -233,22 +251,23 @@ class Recommender:
         if isinstance(first, int | float) and first > 0:
             # A burst calls for a threshold near the norm the run had before it: what a healthy
             # step needs passes, the burst is cut back to it. The likely cure: replayed first.
-            likely = [_round_sig(2 * first), _round_sig(10 * first)]
+            likely = [_round_sig(k * first) for k in BURST_CLIP_FACTORS]
             candidates = sorted({*candidates, *likely})
-            burst = ", 2x and 10x the norm before the burst"
+            burst = f", {' and '.join(f'{k:g}x' for k in BURST_CLIP_FACTORS)} the norm before the burst"
         how = (
-            f"tried max_norm in {[_fmt(c) for c in candidates]} (median and 10th percentile of the measured "
-            "total gradient norm, the norm at which one SGD step moves the weights 1% of their size, 1.0"
+            f"tried max_norm in {[_fmt(c) for c in candidates]} (median and {_PERCENTILE_TH} percentile of the "
+            f"measured total gradient norm, the norm at which one SGD step moves the weights {SGD_STEP_SHARE:.0%} "
+            f"of their size, {DEFAULT_MAX_NORM}"
             f"{burst}), each replayed for {self.replay_steps} steps from the same start"
         )
         if not self.replaying:
             norms = [s.total_grad_norm for s in self.record.steps if math.isfinite(s.total_grad_norm)]
-            value = _round_sig(_percentile(norms, 0.1)) if norms else 1.0
+            value = _round_sig(_percentile(norms, CLIP_PERCENTILE)) if norms else DEFAULT_MAX_NORM
             return Recommendation(
                 action="clip_grad_norm",
                 numbers={"max_norm": value, "clipped_fraction": clipped_fraction(self.record, value)},
                 why=why,
-                how="10th percentile of the measured total gradient norm (not verified by a replay)",
+                how=f"{_PERCENTILE_TH} percentile of the measured total gradient norm (not verified by a replay)",
                 code=f"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={_fmt(value)})",
             )
         try:
@@ -340,104 +359,107 @@ class Recommender:
             return None
 
     def architecture(self, finding: Finding) -> list[Recommendation]:
+        """Changes to the model itself that answer a vanishing, exploding or dead finding."""
+        by_name = {f.name: f for f in self.diagnosis.facts.layers}
+        flagged = [by_name[n] for n in finding.layers if n in by_name]
+        out: list[Recommendation | None] = []
+        if finding.status is LayerStatus.VANISHING:
+            out += [self.to_relu(finding, flagged), self.batchnorm(finding, flagged), self.residual(finding, flagged)]
+        if finding.status in (LayerStatus.EXPLODING, LayerStatus.DEAD):
+            out.append(self.kaiming_init(finding, flagged))
+        if finding.status is LayerStatus.DEAD:
+            out.append(self.to_leaky_relu(finding, flagged))
+        return [rec for rec in out if rec is not None]
+
+    def to_relu(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
+        """Saturating activations after vanishing layers swapped to ReLU."""
         from gradscope.verify import Change
 
-        facts = self.diagnosis.facts
-        by_name = {f.name: f for f in facts.layers}
-        flagged = [by_name[n] for n in finding.layers if n in by_name]
-        out: list[Recommendation] = []
-        saturating = [f for f in flagged if f.info.activation in SATURATING and f.info.activation_name]
-        if finding.status is LayerStatus.VANISHING:
-            if saturating:
-                kinds = sorted({str(f.info.activation) for f in saturating})
-                # Swap that activation everywhere in the model, not only after the flagged layers:
-                # a half-sigmoid stack still saturates.
-                saturating = [f for f in facts.layers if f.info.activation in kinds and f.info.activation_name]
-                swapped = tuple(str(f.info.activation_name) for f in saturating)
-                out.append(
-                    Recommendation(
-                        action="activation",
-                        numbers={"layers": list(swapped), "replace": kinds[0], "with": "ReLU"},
-                        why=finding.code,
-                        how=f"{'/'.join(kinds)} passes at most {'0.25' if 'Sigmoid' in kinds else '1'} of the "
-                        "gradient per layer and less when saturated; ReLU passes 1 for active units"
-                        + self.replayed(
-                            "these activations swapped to ReLU and the layers before them "
-                            "re-initialised with kaiming_normal_"
-                        ),
-                        code=f"nn.ReLU()  # instead of nn.{kinds[0]}() after {saturating[0].name}",
-                        verified=self.check(
-                            Change(swap=swapped, reinit=tuple(f.name for f in saturating)), "activation=ReLU"
-                        ),
-                    )
-                )
-            out.append(
-                Recommendation(
-                    action="batchnorm",
-                    numbers={"layers": [f.name for f in flagged]},
-                    why=finding.code,
-                    how="normalising each layer's output keeps activations out of the saturated range "
-                    "and the gradient scale even through depth",
-                    code=f"nn.BatchNorm1d(num_features)  # after {flagged[0].name}, before its activation",
-                )
-            )
-            if len(facts.dense()) >= 6:
-                out.append(
-                    Recommendation(
-                        action="residual",
-                        numbers={"layers": [f.name for f in flagged]},
-                        why=finding.code,
-                        how=f"{len(facts.dense())} dense layers in sequence; skip connections give the "
-                        "gradient a path that does not shrink with depth",
-                        code="x = x + block(x)",
-                    )
-                )
-        if finding.status in (LayerStatus.EXPLODING, LayerStatus.DEAD):
-            dense = tuple(f.name for f in flagged if f.info.kind in INIT_KINDS)
-            if dense:
-                exploding = finding.status is LayerStatus.EXPLODING
-                out.append(
-                    Recommendation(
-                        action="init",
-                        numbers={
-                            "layers": list(dense),
-                            "scheme": "kaiming_normal_" + ("" if exploding else ", zero bias"),
-                        },
-                        why=finding.code,
-                        how=(
-                            "gradients this large mean the weights amplify the signal layer after layer; "
-                            if exploding
-                            else "units die when their pre-activation is negative for every input, as a negative "
-                            "bias or an oversized weight makes it; "
-                        )
-                        + "kaiming init keeps each layer's gain near 1"
-                        + self.replayed("these layers re-initialised"),
-                        code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
-                        verified=self.check(Change(reinit=dense), "init=kaiming"),
-                    )
-                )
-        if finding.status is LayerStatus.DEAD:
-            relu = [f for f in flagged if f.info.activation in RELU_FAMILY and f.info.activation_name]
-            if relu:
-                out.append(
-                    Recommendation(
-                        action="activation",
-                        numbers={
-                            "layers": [str(f.info.activation_name) for f in relu],
-                            "replace": "ReLU",
-                            "with": "LeakyReLU",
-                        },
-                        why=finding.code,
-                        how="a LeakyReLU unit passes a small gradient when inactive, so it can recover"
-                        + self.replayed("these activations swapped"),
-                        code="nn.LeakyReLU(0.01)  # instead of nn.ReLU()",
-                        verified=self.check(
-                            Change(swap=tuple(str(f.info.activation_name) for f in relu), swap_to="LeakyReLU"),
-                            "activation=LeakyReLU",
-                        ),
-                    )
-                )
-        return out
+        after_flagged = [f for f in flagged if f.info.activation in SATURATING and f.info.activation_name]
+        if not after_flagged:
+            return None
+        kinds = sorted({str(f.info.activation) for f in after_flagged})
+        # Swap that activation everywhere in the model, not only after the flagged layers:
+        # a half-sigmoid stack still saturates.
+        saturating = [f for f in self.diagnosis.facts.layers if f.info.activation in kinds and f.info.activation_name]
+        swapped = tuple(str(f.info.activation_name) for f in saturating)
+        return Recommendation(
+            action="activation",
+            numbers={"layers": list(swapped), "replace": kinds[0], "with": "ReLU"},
+            why=finding.code,
+            how=f"{'/'.join(kinds)} passes at most {'0.25' if 'Sigmoid' in kinds else '1'} of the "
+            "gradient per layer and less when saturated; ReLU passes 1 for active units"
+            + self.replayed(
+                "these activations swapped to ReLU and the layers before them re-initialised with kaiming_normal_"
+            ),
+            code=f"nn.ReLU()  # instead of nn.{kinds[0]}() after {saturating[0].name}",
+            verified=self.check(Change(swap=swapped, reinit=tuple(f.name for f in saturating)), "activation=ReLU"),
+        )
+
+    def batchnorm(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation:
+        return Recommendation(
+            action="batchnorm",
+            numbers={"layers": [f.name for f in flagged]},
+            why=finding.code,
+            how="normalising each layer's output keeps activations out of the saturated range "
+            "and the gradient scale even through depth",
+            code=f"nn.BatchNorm1d(num_features)  # after {flagged[0].name}, before its activation",
+        )
+
+    def residual(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
+        depth = len(self.diagnosis.facts.dense())
+        if depth < RESIDUAL_MIN_DEPTH:
+            return None
+        return Recommendation(
+            action="residual",
+            numbers={"layers": [f.name for f in flagged]},
+            why=finding.code,
+            how=f"{depth} dense layers in sequence; skip connections give the "
+            "gradient a path that does not shrink with depth",
+            code="x = x + block(x)",
+        )
+
+    def kaiming_init(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
+        """Exploding or dead layers re-initialised so each keeps its gain near 1."""
+        from gradscope.verify import Change
+
+        dense = tuple(f.name for f in flagged if f.info.kind in INIT_KINDS)
+        if not dense:
+            return None
+        exploding = finding.status is LayerStatus.EXPLODING
+        cause = (
+            "gradients this large mean the weights amplify the signal layer after layer; "
+            if exploding
+            else "units die when their pre-activation is negative for every input, as a negative "
+            "bias or an oversized weight makes it; "
+        )
+        return Recommendation(
+            action="init",
+            numbers={"layers": list(dense), "scheme": "kaiming_normal_" + ("" if exploding else ", zero bias")},
+            why=finding.code,
+            how=cause + "kaiming init keeps each layer's gain near 1" + self.replayed("these layers re-initialised"),
+            code="nn.init.kaiming_normal_(layer.weight, nonlinearity='relu'); nn.init.zeros_(layer.bias)",
+            verified=self.check(Change(reinit=dense), "init=kaiming"),
+        )
+
+    def to_leaky_relu(self, finding: Finding, flagged: list[LayerFacts]) -> Recommendation | None:
+        """ReLUs after dead layers swapped to LeakyReLU, so a dead unit can recover."""
+        from gradscope.verify import Change
+
+        relu = tuple(
+            str(f.info.activation_name) for f in flagged if f.info.activation in RELU_FAMILY and f.info.activation_name
+        )
+        if not relu:
+            return None
+        return Recommendation(
+            action="activation",
+            numbers={"layers": list(relu), "replace": "ReLU", "with": "LeakyReLU"},
+            why=finding.code,
+            how="a LeakyReLU unit passes a small gradient when inactive, so it can recover"
+            + self.replayed("these activations swapped"),
+            code="nn.LeakyReLU(0.01)  # instead of nn.ReLU()",
+            verified=self.check(Change(swap=relu, swap_to="LeakyReLU"), "activation=LeakyReLU"),
+        )
 
     # -- the whole set --------------------------------------------------------------
     def run(self) -> list[Recommendation]:

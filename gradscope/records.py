@@ -1,22 +1,20 @@
-"""Report <-> JSON (contract.md section 2), written atomically.
+"""A Report as the plain dict of its JSON form, and the dict back as a Report.
 
-The JSON is strict (no bare NaN/Infinity tokens, which many parsers reject):
-non-finite floats are written as the strings "NaN", "Infinity", "-Infinity"
-and read back as floats. Reading a report never executes anything from it.
+The dict is what render/json.py writes and reads (docs/contract.md describes
+it). It is strict JSON: no bare NaN/Infinity tokens, which many parsers reject;
+non-finite floats become the strings "NaN", "Infinity", "-Infinity" and are read
+back as floats. Rebuilding a Report never executes anything from the data.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import statistics
-import tempfile
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from gradscope.errors import UsageError
+from gradscope.summary import finite_median
 from gradscope.types import (
     SCHEMA_VERSION,
     Finding,
@@ -68,13 +66,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def finite_median(values: Sequence[float]) -> float:
-    finite = [v for v in values if math.isfinite(v)]
-    if finite:
-        return statistics.median(finite)
-    return values[0] if values else math.nan
-
-
 def layer_summary(record: RunRecord, index: int) -> dict[str, Any]:
     """Per-layer figures over the run (medians), as shown in tables and the JSON."""
     steps = record.steps
@@ -93,157 +84,160 @@ def layer_summary(record: RunRecord, index: int) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------- Report -> dict
+
+
 def to_dict(report: Report) -> dict[str, Any]:
-    record = report.record
-    layers = []
-    for i, (layer, status) in enumerate(zip(record.layers, report.statuses, strict=True)):
-        layers.append(
-            {
-                "name": layer.name,
-                "kind": layer.kind,
-                "params": layer.params,
-                "status": status.value,
-                "role": layer.role.value,
-                "trainable": layer.trainable,
-                "optimized": layer.optimized,
-                "shared_with": list(layer.shared_with),
-                "param_names": list(layer.param_names),
-                "activation": layer.activation,
-                "activation_name": layer.activation_name,
-                **_clean(layer_summary(record, i)),
-            }
-        )
-    steps = []
-    for s in record.steps:
-        steps.append(
-            {
-                "step": s.step,
-                "loss": _num(s.loss),
-                "total_grad_norm": _num(s.total_grad_norm),
-                "lr": [_num(v) for v in s.lr],
-                "layers": {
-                    layer.name: {
-                        "grad_norm": _num(s.grad_norm[i]),
-                        "weight_norm": _num(s.weight_norm[i]),
-                        "update_norm": _num(s.update_norm[i]),
-                        "update_ratio": _num(ratio(s.update_norm[i], s.weight_norm[i])),
-                        "nonfinite_grad": s.nonfinite_grad[i],
-                        "nonfinite_weight": s.nonfinite_weight[i],
-                        "zero_grad_frac": _num(s.zero_grad_frac[i]),
-                        "dead_unit_frac": _num(s.dead_unit_frac[i]) if s.dead_unit_frac else None,
-                        "has_grad": s.has_grad[i],
-                    }
-                    for i, layer in enumerate(record.layers)
-                },
-            }
-        )
-    run = record.run
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": "gradscope",
         "verdict": report.verdict.value,
-        "layers": layers,
-        "findings": [
-            {
-                "code": f.code,
-                "rule": f.rule,
-                "severity": f.severity.value,
-                "layers": list(f.layers),
-                "evidence": _clean(dict(f.evidence)),
-                "message": f.message,
-                "fix": f.fix,
-                "verdict": f.verdict.value if f.verdict else None,
-                "status": f.status.value if f.status else None,
-                "withdrawn": f.withdrawn,
-            }
-            for f in report.findings
-        ],
-        "recommendations": [
-            {
-                "action": r.action,
-                **_clean(dict(r.numbers)),
-                "why": r.why,
-                "how": r.how,
-                "code": r.code,
-                "verified": None
-                if r.verified is None
-                else {
-                    "loss_before": _num(r.verified.loss_before),
-                    "loss_after": _num(r.verified.loss_after),
-                    "improved": r.verified.improved,
-                    "curve_before": [_num(v) for v in r.verified.curve_before],
-                    "curve_after": [_num(v) for v in r.verified.curve_after],
-                },
-            }
-            for r in report.recommendations
-        ],
-        "run": {
-            "script": run.script,
-            "steps": run.steps,
-            "seed": run.seed,
-            "device": run.device,
-            "dtype": run.dtype,
-            "optimizer": run.optimizer,
-            "lr": [_num(v) for v in run.lr],
-            "torch": run.torch,
-            "gradscope": run.gradscope,
-            "wall_s": run.wall_s,
-            "default_optimizer": run.default_optimizer,
-            "total_params": run.total_params,
-            "trainable_params": run.trainable_params,
-            "skipped_steps": run.skipped_steps,
-            "loss_source": run.loss_source,
-            "every": run.every,
-            "memory": run.memory,
-            "classes": run.classes,
-            "partial": run.partial,
-            "cut": run.cut,
-            "budget_s": run.budget_s,
-        },
+        "layers": _layer_dicts(report),
+        "findings": [_finding_dict(f) for f in report.findings],
+        "recommendations": [_recommendation_dict(r) for r in report.recommendations],
+        "run": _run_dict(report.record.run),
         "notes": list(report.notes),
         "extra": _clean(dict(report.extra)),
-        "steps": steps,
+        "steps": [_step_dict(report.record, s) for s in report.record.steps],
     }
 
 
-def dumps(report: Report) -> str:
-    return json.dumps(to_dict(report), indent=1, allow_nan=False)
+def _layer_dicts(report: Report) -> list[dict[str, Any]]:
+    record = report.record
+    return [
+        {
+            "name": layer.name,
+            "kind": layer.kind,
+            "params": layer.params,
+            "status": status.value,
+            "role": layer.role.value,
+            "trainable": layer.trainable,
+            "optimized": layer.optimized,
+            "shared_with": list(layer.shared_with),
+            "param_names": list(layer.param_names),
+            "activation": layer.activation,
+            "activation_name": layer.activation_name,
+            **_clean(layer_summary(record, i)),
+        }
+        for i, (layer, status) in enumerate(zip(record.layers, report.statuses, strict=True))
+    ]
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write the whole file or nothing: a temp file in the same folder, then rename."""
-    path = Path(path)
+def _step_dict(record: RunRecord, s: StepRecord) -> dict[str, Any]:
+    return {
+        "step": s.step,
+        "loss": _num(s.loss),
+        "total_grad_norm": _num(s.total_grad_norm),
+        "lr": [_num(v) for v in s.lr],
+        "layers": {
+            layer.name: {
+                "grad_norm": _num(s.grad_norm[i]),
+                "weight_norm": _num(s.weight_norm[i]),
+                "update_norm": _num(s.update_norm[i]),
+                "update_ratio": _num(ratio(s.update_norm[i], s.weight_norm[i])),
+                "nonfinite_grad": s.nonfinite_grad[i],
+                "nonfinite_weight": s.nonfinite_weight[i],
+                "zero_grad_frac": _num(s.zero_grad_frac[i]),
+                "dead_unit_frac": _num(s.dead_unit_frac[i]) if s.dead_unit_frac else None,
+                "has_grad": s.has_grad[i],
+            }
+            for i, layer in enumerate(record.layers)
+        },
+    }
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "layers": list(f.layers),
+        "evidence": _clean(dict(f.evidence)),
+        "message": f.message,
+        "fix": f.fix,
+        "verdict": f.verdict.value if f.verdict else None,
+        "status": f.status.value if f.status else None,
+        "withdrawn": f.withdrawn,
+    }
+
+
+def _recommendation_dict(r: Recommendation) -> dict[str, Any]:
+    v = r.verified
+    return {
+        "action": r.action,
+        **_clean(dict(r.numbers)),
+        "why": r.why,
+        "how": r.how,
+        "code": r.code,
+        "verified": None
+        if v is None
+        else {
+            "loss_before": _num(v.loss_before),
+            "loss_after": _num(v.loss_after),
+            "improved": v.improved,
+            "curve_before": [_num(x) for x in v.curve_before],
+            "curve_after": [_num(x) for x in v.curve_after],
+        },
+    }
+
+
+def _run_dict(run: RunInfo) -> dict[str, Any]:
+    return {
+        "script": run.script,
+        "steps": run.steps,
+        "seed": run.seed,
+        "device": run.device,
+        "dtype": run.dtype,
+        "optimizer": run.optimizer,
+        "lr": [_num(v) for v in run.lr],
+        "torch": run.torch,
+        "gradscope": run.gradscope,
+        "wall_s": run.wall_s,
+        "default_optimizer": run.default_optimizer,
+        "total_params": run.total_params,
+        "trainable_params": run.trainable_params,
+        "skipped_steps": run.skipped_steps,
+        "loss_source": run.loss_source,
+        "every": run.every,
+        "memory": run.memory,
+        "classes": run.classes,
+        "partial": run.partial,
+        "cut": run.cut,
+        "budget_s": run.budget_s,
+    }
+
+
+# ---------------------------------------------------------------- dict -> Report
+
+
+def from_dict(data: Any, source: str = "report") -> Report:
+    """Rebuild a Report; anything that is not a gradscope report is a UsageError."""
+    if not isinstance(data, dict) or "schema_version" not in data or "layers" not in data:
+        raise UsageError(f"{source} is not a gradscope report (no schema_version/layers); pass a --json output")
+    if data["schema_version"] != SCHEMA_VERSION:
+        raise UsageError(
+            f"{source} has schema_version {data['schema_version']!r}; this gradscope reads {SCHEMA_VERSION}"
+        )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create folder {path.parent}: {exc.strerror}") from exc
-    if path.is_dir():
-        raise UsageError(f"{path} is a directory; give a file path")
-    data = text.encode() if isinstance(text, str) else text
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write to {path.parent}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600; a report is an ordinary file, readable as the umask allows.
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}; check the disk and the path") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save(report: Report, path: Path) -> None:
-    write_atomic(path, dumps(report))
+        layers = tuple(_layer_info(d) for d in data["layers"])
+        names = [layer.name for layer in layers]
+        steps = tuple(_step_record(s, names) for s in data.get("steps", []))
+        run = _run_info(data["run"])
+        if not isinstance(data.get("notes", []), list):
+            raise TypeError("notes is not a list")
+        findings = tuple(_finding(f) for f in data.get("findings", []))
+        recommendations = tuple(_recommendation(r) for r in data.get("recommendations", []))
+        return Report(
+            record=RunRecord(run=run, layers=layers, steps=steps),
+            verdict=Verdict(data["verdict"]),
+            statuses=tuple(LayerStatus(d["status"]) for d in data["layers"]),
+            findings=findings,
+            recommendations=recommendations,
+            notes=tuple(str(n) for n in data.get("notes", [])),
+            extra=dict(data.get("extra", {})),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
+        raise UsageError(f"{source} is not a valid gradscope report ({type(exc).__name__}: {exc})") from exc
 
 
 def _layer_info(d: Mapping[str, Any]) -> LayerInfo:
@@ -261,121 +255,87 @@ def _layer_info(d: Mapping[str, Any]) -> LayerInfo:
     )
 
 
-def from_dict(data: Any, source: str = "report") -> Report:
-    """Rebuild a Report; anything that is not a gradscope report is a UsageError."""
-    if not isinstance(data, dict) or "schema_version" not in data or "layers" not in data:
-        raise UsageError(f"{source} is not a gradscope report (no schema_version/layers); pass a --json output")
-    if data["schema_version"] != SCHEMA_VERSION:
-        raise UsageError(
-            f"{source} has schema_version {data['schema_version']!r}; this gradscope reads {SCHEMA_VERSION}"
-        )
-    try:
-        layers = tuple(_layer_info(d) for d in data["layers"])
-        names = [layer.name for layer in layers]
-        steps = []
-        for s in data.get("steps", []):
-            per = s["layers"]
-            steps.append(
-                StepRecord(
-                    step=int(s["step"]),
-                    loss=None if s.get("loss") is None else _float(s["loss"]),
-                    total_grad_norm=_float(s["total_grad_norm"]),
-                    lr=tuple(_float(v) for v in s.get("lr", [])),
-                    grad_norm=tuple(_float(per[n]["grad_norm"]) for n in names),
-                    weight_norm=tuple(_float(per[n]["weight_norm"]) for n in names),
-                    update_norm=tuple(_float(per[n]["update_norm"]) for n in names),
-                    nonfinite_grad=tuple(int(per[n]["nonfinite_grad"]) for n in names),
-                    nonfinite_weight=tuple(int(per[n]["nonfinite_weight"]) for n in names),
-                    zero_grad_frac=tuple(_float(per[n]["zero_grad_frac"]) for n in names),
-                    has_grad=tuple(bool(per[n]["has_grad"]) for n in names),
-                    dead_unit_frac=tuple(_float(per[n].get("dead_unit_frac")) for n in names),
-                )
-            )
-        r = data["run"]
-        script = r.get("script")
-        if script is not None and not isinstance(script, str):
-            raise TypeError("run.script is not a string")
-        if not isinstance(data.get("notes", []), list):
-            raise TypeError("notes is not a list")
-        run = RunInfo(
-            script=script,
-            steps=int(r["steps"]),
-            seed=r.get("seed"),
-            device=str(r["device"]),
-            dtype=str(r["dtype"]),
-            optimizer=str(r["optimizer"]),
-            lr=tuple(_float(v) for v in r.get("lr", [])),
-            torch=str(r.get("torch", "")),
-            gradscope=str(r.get("gradscope", "")),
-            wall_s=float(r.get("wall_s", 0.0)),
-            default_optimizer=bool(r.get("default_optimizer", False)),
-            total_params=int(r.get("total_params", 0)),
-            trainable_params=int(r.get("trainable_params", 0)),
-            skipped_steps=int(r.get("skipped_steps", 0)),
-            loss_source=str(r.get("loss_source", "script")),
-            every=int(r.get("every", 1)),
-            memory=str(r.get("memory", "exact")),
-            classes=int(r["classes"]) if r.get("classes") is not None else None,
-            partial=bool(r.get("partial", False)),
-            cut=str(r["cut"]) if r.get("cut") is not None else None,
-            budget_s=float(r["budget_s"]) if r.get("budget_s") is not None else None,
-        )
-        findings = tuple(
-            Finding(
-                code=str(f["code"]),
-                rule=str(f["rule"]),
-                severity=Severity(f["severity"]),
-                layers=tuple(f.get("layers", ())),
-                evidence=dict(f.get("evidence", {})),
-                message=str(f.get("message", "")),
-                fix=str(f.get("fix", "")),
-                verdict=Verdict(f["verdict"]) if f.get("verdict") else None,
-                status=LayerStatus(f["status"]) if f.get("status") else None,
-                withdrawn=str(f["withdrawn"]) if f.get("withdrawn") else None,
-            )
-            for f in data.get("findings", [])
-        )
-        fixed = {"action", "why", "how", "code", "verified"}
-        recommendations = []
-        for rec in data.get("recommendations", []):
-            v = rec.get("verified")
-            recommendations.append(
-                Recommendation(
-                    action=str(rec["action"]),
-                    numbers={k: val for k, val in rec.items() if k not in fixed},
-                    why=str(rec.get("why", "")),
-                    how=str(rec.get("how", "")),
-                    code=str(rec.get("code", "")),
-                    verified=None
-                    if v is None
-                    else Verified(
-                        loss_before=_float(v["loss_before"]),
-                        loss_after=_float(v["loss_after"]),
-                        improved=bool(v["improved"]),
-                        curve_before=tuple(_float(x) for x in v.get("curve_before", [])),
-                        curve_after=tuple(_float(x) for x in v.get("curve_after", [])),
-                    ),
-                )
-            )
-        return Report(
-            record=RunRecord(run=run, layers=layers, steps=tuple(steps)),
-            verdict=Verdict(data["verdict"]),
-            statuses=tuple(LayerStatus(d["status"]) for d in data["layers"]),
-            findings=findings,
-            recommendations=tuple(recommendations),
-            notes=tuple(str(n) for n in data.get("notes", [])),
-            extra=dict(data.get("extra", {})),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
-        raise UsageError(f"{source} is not a valid gradscope report ({type(exc).__name__}: {exc})") from exc
+def _step_record(s: Mapping[str, Any], names: list[str]) -> StepRecord:
+    per = s["layers"]
+    return StepRecord(
+        step=int(s["step"]),
+        loss=None if s.get("loss") is None else _float(s["loss"]),
+        total_grad_norm=_float(s["total_grad_norm"]),
+        lr=tuple(_float(v) for v in s.get("lr", [])),
+        grad_norm=tuple(_float(per[n]["grad_norm"]) for n in names),
+        weight_norm=tuple(_float(per[n]["weight_norm"]) for n in names),
+        update_norm=tuple(_float(per[n]["update_norm"]) for n in names),
+        nonfinite_grad=tuple(int(per[n]["nonfinite_grad"]) for n in names),
+        nonfinite_weight=tuple(int(per[n]["nonfinite_weight"]) for n in names),
+        zero_grad_frac=tuple(_float(per[n]["zero_grad_frac"]) for n in names),
+        has_grad=tuple(bool(per[n]["has_grad"]) for n in names),
+        dead_unit_frac=tuple(_float(per[n].get("dead_unit_frac")) for n in names),
+    )
 
 
-def load(path: Path) -> Report:
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file; pass a report written by `gradscope diagnose --json`")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise UsageError(f"{path} is not a gradscope report (not JSON); pass a --json output") from exc
-    return from_dict(data, str(path))
+def _run_info(r: Mapping[str, Any]) -> RunInfo:
+    script = r.get("script")
+    if script is not None and not isinstance(script, str):
+        raise TypeError("run.script is not a string")
+    return RunInfo(
+        script=script,
+        steps=int(r["steps"]),
+        seed=r.get("seed"),
+        device=str(r["device"]),
+        dtype=str(r["dtype"]),
+        optimizer=str(r["optimizer"]),
+        lr=tuple(_float(v) for v in r.get("lr", [])),
+        torch=str(r.get("torch", "")),
+        gradscope=str(r.get("gradscope", "")),
+        wall_s=float(r.get("wall_s", 0.0)),
+        default_optimizer=bool(r.get("default_optimizer", False)),
+        total_params=int(r.get("total_params", 0)),
+        trainable_params=int(r.get("trainable_params", 0)),
+        skipped_steps=int(r.get("skipped_steps", 0)),
+        loss_source=str(r.get("loss_source", "script")),
+        every=int(r.get("every", 1)),
+        memory=str(r.get("memory", "exact")),
+        classes=int(r["classes"]) if r.get("classes") is not None else None,
+        partial=bool(r.get("partial", False)),
+        cut=str(r["cut"]) if r.get("cut") is not None else None,
+        budget_s=float(r["budget_s"]) if r.get("budget_s") is not None else None,
+    )
+
+
+def _finding(f: Mapping[str, Any]) -> Finding:
+    return Finding(
+        code=str(f["code"]),
+        rule=str(f["rule"]),
+        severity=Severity(f["severity"]),
+        layers=tuple(f.get("layers", ())),
+        evidence=dict(f.get("evidence", {})),
+        message=str(f.get("message", "")),
+        fix=str(f.get("fix", "")),
+        verdict=Verdict(f["verdict"]) if f.get("verdict") else None,
+        status=LayerStatus(f["status"]) if f.get("status") else None,
+        withdrawn=str(f["withdrawn"]) if f.get("withdrawn") else None,
+    )
+
+
+# Keys of a recommendation that are not its numbers.
+_NOT_NUMBERS = frozenset({"action", "why", "how", "code", "verified"})
+
+
+def _recommendation(rec: Mapping[str, Any]) -> Recommendation:
+    v = rec.get("verified")
+    return Recommendation(
+        action=str(rec["action"]),
+        numbers={k: val for k, val in rec.items() if k not in _NOT_NUMBERS},
+        why=str(rec.get("why", "")),
+        how=str(rec.get("how", "")),
+        code=str(rec.get("code", "")),
+        verified=None
+        if v is None
+        else Verified(
+            loss_before=_float(v["loss_before"]),
+            loss_after=_float(v["loss_after"]),
+            improved=bool(v["improved"]),
+            curve_before=tuple(_float(x) for x in v.get("curve_before", [])),
+            curve_after=tuple(_float(x) for x in v.get("curve_after", [])),
+        ),
+    )

@@ -7,10 +7,11 @@ be saved, reloaded and rendered without importing torch.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import ClassVar
 
 SCHEMA_VERSION = 1
 
@@ -19,14 +20,16 @@ Evidence = Mapping[str, "Number | str | bool | list[Number] | list[str] | None"]
 
 
 class LayerStatus(StrEnum):
-    HEALTHY = "healthy"
-    VANISHING = "vanishing"
+    """Layer statuses, most serious first: the order of every table, legend and merged row."""
+
+    NONFINITE = "nonfinite"
     EXPLODING = "exploding"
+    VANISHING = "vanishing"
     DEAD = "dead"
-    FROZEN = "frozen"
     UNUSED = "unused"
     NOT_OPTIMIZED = "not_optimized"
-    NONFINITE = "nonfinite"
+    FROZEN = "frozen"  # a set-up choice, reported so that a forgotten freeze is seen
+    HEALTHY = "healthy"
 
 
 class Verdict(StrEnum):
@@ -135,7 +138,10 @@ class RunInfo:
     total_params: int = 0
     trainable_params: int = 0
     skipped_steps: int = 0
-    loss_source: str = "script"  # "script" | "watch" | "closure" | "none"
+    # Where the recorded loss came from: "compute_loss" | "loss" | "default" under diagnose
+    # (loader.Problem), "watch" | "closure" | "none" under watch; "script" when the record does
+    # not say (one built by hand, or a report written before the field existed).
+    loss_source: str = "script"
     every: int = 1
     memory: str = "exact"
     # Classes of a cross-entropy loss when gradscope computed it (the default loss, or a
@@ -198,6 +204,23 @@ class Recommendation:
     code: str = ""  # a line the user can paste
     verified: Verified | None = None
 
+    # The numbers the contract names for an action, typed; None when the action has none.
+    @property
+    def max_norm(self) -> float | None:
+        return _number(self.numbers.get("max_norm"))
+
+    @property
+    def clipped_fraction(self) -> float | None:
+        return _number(self.numbers.get("clipped_fraction"))
+
+    @property
+    def lr(self) -> float | None:
+        return _number(self.numbers.get("lr"))
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
 
 @dataclass(frozen=True)
 class Report:
@@ -208,14 +231,10 @@ class Report:
     recommendations: tuple[Recommendation, ...] = ()
     notes: tuple[str, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict)
+    # How `print(report)` reads. This module is the bottom layer and imports no renderer:
+    # gradscope/__init__.py, which runs before any Report can exist, hands over the
+    # terminal renderer's plain text, so `print(w.report())` reads like `gradscope diagnose`.
+    to_text: ClassVar[Callable[[Report], str] | None] = None
 
     def __str__(self) -> str:
-        """The terminal report as plain text, so `print(w.report())` reads like `gradscope diagnose`."""
-        from gradscope.render.terminal import render_text
-
-        return render_text(self)
-
-    def worst_severity(self) -> Severity | None:
-        if not self.findings:
-            return None
-        return max((f.severity for f in self.findings), key=lambda s: s.rank)
+        return repr(self) if Report.to_text is None else Report.to_text(self)

@@ -158,6 +158,6 @@ class Watch:
 
     def save(self, path: str | Path) -> None:
         """Write the report as JSON (whole or not at all) for `gradscope render`."""
-        from gradscope import records
+        from gradscope.render import json
 
-        records.save(self.report(), Path(path))
+        json.write(self.report(), Path(path))

@@ -1,4 +1,4 @@
-"""The command line: error exits (contract.md, exit codes), the JSON report, seeds, imports.
+"""The command line: error exits (docs/contract.md, exit codes), the JSON report, seeds, imports.
 
 Errors go through typer's CliRunner on gradscope.cli.app: its `output` holds
 stdout and stderr as a user would see them.
@@ -6,6 +6,7 @@ stdout and stderr as a user would see them.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -407,6 +408,16 @@ def test_rules_lists_every_code_with_its_name() -> None:
     assert listed == sorted(codes), "each code once, in order"
     assert any("GS101" in line and "vanishing" in line for line in lines)
     assert any("GS102" in line and "exploding" in line for line in lines)
+
+
+def test_rules_table_prints_on_a_given_console() -> None:
+    from rich.console import Console
+
+    from gradscope.cli import print_rules
+
+    out = io.StringIO()
+    print_rules(Console(file=out, width=120))
+    assert "GS101" in out.getvalue()
 
 
 @pytest.mark.parametrize("dtype", ["float64", "bfloat16"])

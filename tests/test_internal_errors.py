@@ -97,15 +97,14 @@ def test_main_turns_any_escaping_exception_into_exit_4() -> None:
     code = textwrap.dedent(
         """
         import sys
-        import gradscope.render.terminal
+        import gradscope.cli
 
         def broken():
             raise KeyError("no such rule")
 
-        gradscope.render.terminal.print_rules = broken
+        gradscope.cli.print_rules = broken
         sys.argv = ["gradscope", "rules"]
-        from gradscope.cli import main
-        main()
+        gradscope.cli.main()
         """
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)

@@ -1,4 +1,4 @@
-"""The script loader on every batch form and script convention of contract.md section 1.
+"""The script loader on every batch form and script convention of docs/contract.md.
 
 Each test writes a tiny script into tmp_path, loads it with gradscope.loader and
 checks what gradscope would train on (model, batches, loss) against the same

@@ -1,4 +1,4 @@
-"""The report file: strict JSON, a lossless round trip through records.load, atomic writes."""
+"""The report file: strict JSON, a lossless round trip through the json format, atomic writes."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from gradscope import records
 from gradscope.cli import app
 from gradscope.errors import UsageError
+from gradscope.render import json as report_json
+from gradscope.render.files import write_atomic
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 runner = CliRunner()
@@ -55,14 +57,14 @@ def test_report_json_is_strict_and_spells_non_finite_values_as_strings(nan_repor
 
 def test_records_load_round_trips_the_report(nan_report: Path) -> None:
     original = strict_loads(nan_report.read_text(encoding="utf-8"))
-    report = records.load(nan_report)
+    report = report_json.load(nan_report)
     assert report.verdict.value == original["verdict"]
     assert [layer.name for layer in report.record.layers] == [layer["name"] for layer in original["layers"]]
     assert len(report.record.steps) == len(original["steps"])
     second = report.record.steps[1]
     assert second.loss is not None and not math.isfinite(second.loss), "'NaN' strings come back as floats"
     assert records.to_dict(report) == original, "load -> to_dict must give back the same JSON"
-    assert strict_loads(records.dumps(report)) == original
+    assert strict_loads(report_json.dumps(report)) == original
 
 
 def test_a_tiny_report_round_trips_too(tmp_path: Path) -> None:
@@ -70,7 +72,7 @@ def test_a_tiny_report_round_trips_too(tmp_path: Path) -> None:
     result = invoke("diagnose", SCRIPTS / "tiny_mlp.py", "--steps", 3, "--no-verify", "--device", "cpu", "--json", out)
     assert result.exit_code == 0, result.output
     original = strict_loads(out.read_text())
-    assert records.to_dict(records.load(out)) == original
+    assert records.to_dict(report_json.load(out)) == original
 
 
 def test_render_redraws_a_saved_report(nan_report: Path) -> None:
@@ -106,7 +108,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 def test_write_atomic_writes_the_whole_text(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "report.json"
-    records.write_atomic(path, '{"x": 1}')
+    write_atomic(path, '{"x": 1}')
     assert path.read_text() == '{"x": 1}'
     assert _leftovers(path.parent) == []
 
@@ -122,13 +124,13 @@ def test_failed_write_leaves_no_partial_file_and_keeps_the_old_one(
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(UsageError, match="No space left"):
-        records.write_atomic(path, "x" * 100_000)
+        write_atomic(path, "x" * 100_000)
     assert path.read_text() == "OLD REPORT", "a failed write must not touch the existing report"
     assert _leftovers(tmp_path) == [], "the temp file is removed"
 
     fresh = tmp_path / "new.json"
     with pytest.raises(UsageError, match="No space left"):
-        records.write_atomic(fresh, "x" * 100_000)
+        write_atomic(fresh, "x" * 100_000)
     assert not fresh.exists(), "no partial file where nothing was before"
     assert _leftovers(tmp_path) == []
 
@@ -137,7 +139,7 @@ def test_write_atomic_to_a_directory_is_a_usage_error(tmp_path: Path) -> None:
     target = tmp_path / "taken"
     target.mkdir()
     with pytest.raises(UsageError, match="directory"):
-        records.write_atomic(target, "{}")
+        write_atomic(target, "{}")
     assert target.is_dir() and list(target.iterdir()) == []
     assert _leftovers(tmp_path) == []
 
@@ -171,7 +173,16 @@ def test_cli_disk_full_while_writing_the_report_is_one_error_line(
     assert _leftovers(tmp_path) == []
     lines = [line for line in result.output.splitlines() if line.startswith("gradscope: error:")]
     assert result.exit_code == 2 and len(lines) == 1, (
-        "BUG records.py write_atomic: an OSError while writing/fsyncing/renaming (disk full, read-only "
+        "BUG files.write_atomic: an OSError while writing/fsyncing/renaming (disk full, read-only "
         f"file system) escapes unconverted, so the CLI dies with exit {result.exit_code} and "
         f"{type(result.exception).__name__}: {result.exception} instead of one `gradscope: error:` line"
     )
+
+
+def test_recommendation_numbers_read_as_typed_fields() -> None:
+    from gradscope.types import Recommendation
+
+    clip = Recommendation("clip_grad_norm", {"max_norm": 1, "clipped_fraction": 0.25}, "GS102", "")
+    assert (clip.max_norm, clip.clipped_fraction, clip.lr) == (1.0, 0.25, None)
+    odd = Recommendation("learning_rate", {"lr": True, "max_norm": "1.0"}, "GS301", "")
+    assert (odd.lr, odd.max_norm) == (None, None), "only numbers are numbers"

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from render_helpers import exploding_report, vanishing_report
 
-from gradscope import records
-from gradscope.render.plots import SIZES
+from gradscope.render import json as report_json
+from gradscope.render.plots import PLOTS
 
 ROOT = Path(__file__).parent.parent
 TORCH_BLOCKER = """\
@@ -49,7 +49,7 @@ def _gradscope(args: list[str], tmp_path: Path, *, block_torch: bool = True) -> 
 
 def test_render_redraws_report_csv_and_plots_without_torch(tmp_path: Path) -> None:
     report = vanishing_report()
-    records.save(report, tmp_path / "run.json")
+    report_json.write(report, tmp_path / "run.json")
     plots, csv = tmp_path / "plots", tmp_path / "run.csv"
     result = _gradscope(["render", str(tmp_path / "run.json"), "--plots", str(plots), "--csv", str(csv)], tmp_path)
     assert result.returncode == 0, result.stderr
@@ -58,13 +58,13 @@ def test_render_redraws_report_csv_and_plots_without_torch(tmp_path: Path) -> No
     assert "verdict: vanishing" in result.stdout
     assert "GS101 vanishing-gradient" in result.stdout
     assert "\x1b[" not in result.stdout
-    assert sorted(p.name for p in plots.iterdir()) == sorted(SIZES)
+    assert sorted(p.name for p in plots.iterdir()) == sorted(plot.name for plot in PLOTS)
     frame = pd.read_csv(csv)
     assert len(frame) == 12 * 6 * 7 + 6 * 2
 
 
 def test_render_quiet_prints_the_verdict_line_only(tmp_path: Path) -> None:
-    records.save(exploding_report(), tmp_path / "run.json")
+    report_json.write(exploding_report(), tmp_path / "run.json")
     result = _gradscope(["render", str(tmp_path / "run.json"), "--quiet"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [result.stdout.strip()]
@@ -109,4 +109,4 @@ def test_diagnose_a_sample_model_then_render_its_json(tmp_path: Path) -> None:
     assert rendered.returncode == 0, rendered.stderr
     # The same report, redrawn: only the header's wall time could differ, and it is read from the JSON.
     assert rendered.stdout == diagnosed.stdout
-    assert len(list((tmp_path / "plots").glob("*.png"))) == len(SIZES)
+    assert len(list((tmp_path / "plots").glob("*.png"))) == len(PLOTS)

@@ -10,19 +10,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from matplotlib.image import imread
 from render_helpers import S, big_report, exploding_report, healthy_report, make_report, vanishing_report
 
-from gradscope.render.plots import (
-    MAX_TICKS,
-    SIZES,
-    gradient_flow,
-    loss_gradnorm,
-    update_heatmap,
-    verification,
-    write_plots,
-)
+from gradscope.render.plots import MAX_TICKS, PLOTS, write_plots
 from gradscope.types import Report, Verdict
+
+SIZES = {plot.name: plot.size for plot in PLOTS}
+
+
+def draw(name: str, report: Report) -> Figure:
+    """The figure of the plot written as `name`."""
+    return next(plot for plot in PLOTS if plot.name == name).figure(report)
 
 
 def _check_png(path: Path) -> None:
@@ -60,31 +60,31 @@ def test_degenerate_reports_do_not_crash(tmp_path: Path) -> None:
 
 def test_600_layer_axes_keep_at_most_max_ticks_and_name_problem_layers() -> None:
     report = big_report()
-    flow = gradient_flow(report)
+    flow = draw("gradient_flow.png", report)
     ticks = [t.get_text() for t in flow.axes[1].get_xticklabels()]
     assert 2 <= len(ticks) <= MAX_TICKS
     # Each run of problem layers gets a tick at its start (598 is too close to 599 to get its own).
     assert {"0", "37", "250", "310", "401", "599"} <= set(ticks)
-    heat = update_heatmap(report)
+    heat = draw("update_heatmap.png", report)
     labels = [t.get_text() for t in heat.axes[0].get_yticklabels()]
     assert len(labels) <= MAX_TICKS
     assert any(label.startswith("401: ") for label in labels)
 
 
 def test_clip_threshold_is_drawn_on_the_gradient_norm_panel() -> None:
-    fig = loss_gradnorm(exploding_report())
+    fig = draw("loss_gradnorm.png", exploding_report())
     norm_axes = fig.axes[1]
     flat = [line for line in norm_axes.get_lines() if np.allclose(np.asarray(line.get_ydata(), float), 1.0)]
     assert flat, "the max_norm=1 line is missing"
 
 
 def test_verification_draws_one_line_per_verified_recommendation_or_says_none_was() -> None:
-    fig = verification(exploding_report())
+    fig = draw("verification.png", exploding_report())
     labels = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
     assert any(label.startswith("as it is") for label in labels)
     assert sum("with clip_grad_norm max_norm=1" in label for label in labels) == 1
     assert sum("NOT improved" in label for label in labels) == 1
-    empty = verification(healthy_report())
+    empty = draw("verification.png", healthy_report())
     texts = [t.get_text() for ax in empty.axes for t in ax.texts]
     assert "No numeric recommendation was verified." in texts
 

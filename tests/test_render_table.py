@@ -10,9 +10,10 @@ import pytest
 from render_helpers import S, exploding_report, make_report, vanishing_report
 
 import gradscope
-from gradscope import records
 from gradscope.errors import UsageError
+from gradscope.render import json as report_json
 from gradscope.render import table
+from gradscope.render.csv import write as write_csv
 from gradscope.render.table import (
     COLUMNS,
     LAYER_METRICS,
@@ -20,7 +21,6 @@ from gradscope.render.table import (
     RUN_METRICS,
     load_run,
     to_frame,
-    write_table,
 )
 
 
@@ -31,7 +31,7 @@ def _expected_rows(report: gradscope.types.Report) -> int:
 
 def test_csv_round_trip_has_the_tidy_columns_and_every_row(tmp_path: Path) -> None:
     report = exploding_report()
-    path = write_table(report, tmp_path / "run.csv")
+    [path] = write_csv(report, tmp_path / "run.csv")
     raw = pd.read_csv(path)
     assert tuple(raw.columns) == COLUMNS
     assert len(raw) == _expected_rows(report)
@@ -43,7 +43,7 @@ def test_csv_round_trip_has_the_tidy_columns_and_every_row(tmp_path: Path) -> No
 
 def test_values_match_the_report_including_nan_and_inf(tmp_path: Path) -> None:
     report = exploding_report()
-    frame = load_run(write_table(report, tmp_path / "run.csv"))
+    frame = load_run(write_csv(report, tmp_path / "run.csv")[0])
 
     def value(step: int, layer: str, metric: str) -> float:
         hit = frame[(frame.step == step) & (frame.layer == layer) & (frame.metric == metric)]
@@ -63,7 +63,7 @@ def test_values_match_the_report_including_nan_and_inf(tmp_path: Path) -> None:
 def test_parquet_round_trip(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     report = vanishing_report()
-    path = write_table(report, tmp_path / "run.parquet")
+    [path] = write_csv(report, tmp_path / "run.parquet")
     assert path.read_bytes()[:4] == b"PAR1"
     raw = pd.read_parquet(path)
     assert tuple(raw.columns) == COLUMNS
@@ -74,7 +74,7 @@ def test_parquet_round_trip(tmp_path: Path) -> None:
 def test_parquet_without_pyarrow_is_a_one_line_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(table, "_has_pyarrow", lambda: False)
     with pytest.raises(UsageError) as err:
-        write_table(vanishing_report(), tmp_path / "run.parquet")
+        write_csv(vanishing_report(), tmp_path / "run.parquet")
     assert "pyarrow" in str(err.value)
     assert "\n" not in str(err.value)
     assert not (tmp_path / "run.parquet").exists()
@@ -82,7 +82,7 @@ def test_parquet_without_pyarrow_is_a_one_line_usage_error(tmp_path: Path, monke
 
 def test_load_run_reads_a_json_report_into_the_same_frame(tmp_path: Path) -> None:
     report = exploding_report()
-    records.save(report, tmp_path / "run.json")
+    report_json.write(report, tmp_path / "run.json")
     frame = gradscope.load_run(str(tmp_path / "run.json"))
     pd.testing.assert_frame_equal(frame, to_frame(report))
     assert len(frame) == _expected_rows(report)
@@ -91,16 +91,16 @@ def test_load_run_reads_a_json_report_into_the_same_frame(tmp_path: Path) -> Non
 def test_layer_names_that_look_like_numbers_or_missing_values_stay_names(tmp_path: Path) -> None:
     names = ["0", "NA", "nan", "null"]
     report = make_report([S.HEALTHY] * 4, names=names)
-    frame = load_run(write_table(report, tmp_path / "run.csv"))
+    frame = load_run(write_csv(report, tmp_path / "run.csv")[0])
     assert set(frame["layer"]) == {*names, RUN_LAYER}
 
 
 def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
-    write_table(vanishing_report(), tmp_path / "out" / "run.csv")
+    write_csv(vanishing_report(), tmp_path / "out" / "run.csv")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["run.csv"]
     (tmp_path / "taken").mkdir()
     with pytest.raises(UsageError):
-        write_table(vanishing_report(), tmp_path / "taken")
+        write_csv(vanishing_report(), tmp_path / "taken")
 
 
 def test_load_run_rejects_files_that_are_not_runs(tmp_path: Path) -> None:

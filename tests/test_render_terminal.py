@@ -36,7 +36,6 @@ from gradscope.render.terminal import (
     UNICODE,
     name_range,
     print_report,
-    print_rules,
     ratio_bar,
     report_lines,
 )
@@ -234,6 +233,16 @@ def test_a_run_without_steps_shows_no_figures_rather_than_nan() -> None:
     assert "!" not in text
 
 
+def test_printing_a_report_shows_the_terminal_report_without_colour() -> None:
+    # The README promises `print(w.report())` reads like `gradscope diagnose`.
+    report = vanishing_report()
+    text = str(report)
+    assert text.startswith("gradscope · ")
+    assert "verdict: vanishing" in text and "GS101 vanishing-gradient" in text
+    assert "\x1b[" not in text
+    assert [line.rstrip() for line in text.splitlines()] == render_text(report).splitlines()
+
+
 def test_the_terminal_report_imports_no_heavy_library() -> None:
     code = (
         "import sys\n"
@@ -243,12 +252,6 @@ def test_the_terminal_report_imports_no_heavy_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-
-
-def test_rules_table_lists_the_registry() -> None:
-    out = io.StringIO()
-    print_rules(Console(file=out, width=120))
-    assert "GS101" in out.getvalue()
 
 
 # ---------------------------------------------------------------- progress bar

@@ -13,7 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import gradscope
-from gradscope import records
+from gradscope.render import json as report_json
 from gradscope.types import Verdict
 from gradscope.watcher import Watch
 
@@ -242,7 +242,7 @@ def test_without_loss_the_report_says_loss_rules_did_not_run(tmp_path: Path) -> 
     assert any("did not run" in n for n in report.notes)
     assert not any(f.code in {"GS301", "GS302"} for f in report.findings)
     w.save(tmp_path / "run.json")
-    again = records.load(tmp_path / "run.json")
+    again = report_json.load(tmp_path / "run.json")
     assert again.verdict == report.verdict
     assert len(again.record.steps) == 4
 

@@ -30,18 +30,10 @@ def rules_markdown() -> str:
     return "\n".join(lines)
 
 
-# Most serious first: a layer both exploding and NaN is reported NaN; a frozen layer is
+# A layer several findings name takes the most serious of their statuses (LayerStatus is in
+# that order: a layer both exploding and NaN is reported NaN), except that a frozen layer is
 # reported frozen whatever else is said of it, since it has no gradient to judge.
-STATUS_PRECEDENCE = (
-    LayerStatus.FROZEN,
-    LayerStatus.NONFINITE,
-    LayerStatus.EXPLODING,
-    LayerStatus.VANISHING,
-    LayerStatus.DEAD,
-    LayerStatus.UNUSED,
-    LayerStatus.NOT_OPTIMIZED,
-    LayerStatus.HEALTHY,
-)
+STATUS_PRECEDENCE = (LayerStatus.FROZEN, *(s for s in LayerStatus if s is not LayerStatus.FROZEN))
 VERDICT_ORDER = tuple(Verdict)
 ONSET = "onset_step"  # evidence key of a finding whose problem began at a known step
 

@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gradscope.summary import finite_median
 from gradscope.types import LayerInfo, Role, RunRecord, ratio
 
 # Optimizers that divide by a running gradient scale: a small gradient still
@@ -19,11 +20,6 @@ ADAPTIVE = frozenset(
     {"Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop", "SparseAdam", "Adafactor"}
 )
 RELU_LIKE = frozenset({"ReLU", "ReLU6", "LeakyReLU", "Hardtanh", None})
-
-
-def fmedian(values: Sequence[float]) -> float:
-    finite = [v for v in values if math.isfinite(v)]
-    return statistics.median(finite) if finite else (math.nan if not values else values[-1])
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,6 @@ class LayerFacts:
     zero_frac: float
     dead_frac: float  # share of units with a zero bias gradient, on the step with fewest
     nonfinite: int
-    moved: bool  # any update at all
     zero_init: bool  # weights exactly zero before the first step (LoRA B, zero-init heads)
     all_zero: bool  # gradient exactly zero on every step it existed
     grad_first: float = math.nan  # gradient norm on the first step it had one
@@ -117,7 +112,7 @@ class Facts:
 
     def median_update_ratio(self) -> float:
         values = [f.update_ratio for f in _yardsticks(self.layers)]
-        return fmedian(values)
+        return finite_median(values)
 
 
 # Loss-curve summaries use the mean of this many steps at each end.
@@ -138,14 +133,13 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
                 index=i,
                 info=info,
                 grad_steps=len(with_grad),
-                grad_norm=fmedian(grads) if grads else 0.0,
-                weight_norm=fmedian(weights) if weights else 0.0,
-                update_ratio=fmedian(updates) if updates else 0.0,
-                rel_grad=fmedian(rel) if rel else 0.0,
+                grad_norm=finite_median(grads) if grads else 0.0,
+                weight_norm=finite_median(weights) if weights else 0.0,
+                update_ratio=finite_median(updates) if updates else 0.0,
+                rel_grad=finite_median(rel) if rel else 0.0,
                 zero_frac=statistics.median([s.zero_grad_frac[i] for s in with_grad]) if with_grad else 1.0,
                 dead_frac=min(dead) if dead else 0.0,
                 nonfinite=sum(s.nonfinite_grad[i] + s.nonfinite_weight[i] for s in record.steps),
-                moved=any(s.update_norm[i] != 0.0 for s in record.steps),
                 zero_init=bool(weights) and weights[0] == 0.0,
                 all_zero=bool(with_grad) and all(s.grad_norm[i] == 0.0 for s in with_grad),
                 grad_first=grads[0] if grads else math.nan,
@@ -170,7 +164,7 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
 def _step_update_ratios(record: RunRecord, layers: list[LayerFacts]) -> tuple[float, ...]:
     """Each step's median update ratio over the dense layers that learn."""
     pool = [f.index for f in _yardsticks(layers)]
-    return tuple(fmedian([s.update_ratio[i] for i in pool]) if pool else math.nan for s in record.steps)
+    return tuple(finite_median([s.update_ratio[i] for i in pool]) if pool else math.nan for s in record.steps)
 
 
 def _yardsticks(layers: Sequence[LayerFacts]) -> list[LayerFacts]:

@@ -4,21 +4,23 @@ Drawn with matplotlib's object API on the Agg canvas (`Figure` +
 `FigureCanvasAgg`), never pyplot: no global figure state, no GUI backend, safe
 in threads and in a process that already uses pyplot for something else.
 
-Every figure has a fixed pixel size (SIZES) whatever the model's depth: tick
+Every plot is one entry of PLOTS: its file name, its pixel size (fixed
+whatever the model's depth) and the function that draws it. Tick
 labels are thinned to at most MAX_TICKS, problem layers first, and names are
 shortened from the left (the block index and the leaf stay), so 3 layers and
 600 layers both stay readable. Legends sit outside the axes so they never hide
 data. Non-finite values are never dropped silently: a zero that a log axis
 cannot show is drawn at the bottom edge as a down triangle, a NaN/Inf at the
 top edge as a cross, each with a legend entry. Each file is written whole or
-not at all (records.write_atomic).
+not at all (files.write_atomic).
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,20 +33,17 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from gradscope import records
 from gradscope.errors import UsageError
+from gradscope.render import Renderer
+from gradscope.render.files import write_atomic
+from gradscope.render.rows import runs
 from gradscope.render.style import HEALTHY_BAND, STATUS_COLORS, STATUS_ORDER, fmt, shorten_path
+from gradscope.summary import LayerFigures
 from gradscope.types import LayerStatus, Recommendation, Report
 
 Array = npt.NDArray[np.float64]
 
 DPI = 100
-SIZES: dict[str, tuple[int, int]] = {
-    "gradient_flow.png": (1200, 800),
-    "update_heatmap.png": (1200, 800),
-    "loss_gradnorm.png": (1200, 700),
-    "verification.png": (1100, 650),
-}
 MAX_TICKS = 40
 NAME_CHARS = 30
 ZERO_COLOR = "#3a3a3a"
@@ -52,10 +51,24 @@ NONFINITE_COLOR = STATUS_COLORS[LayerStatus.NONFINITE]
 LINE_COLOR = "#1f77b4"
 # Recommendation lines in the verification plot; the baseline is black.
 LINE_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22")
-# The number that names a recommendation in a legend.
-PRIMARY_NUMBER = {"clip_grad_norm": "max_norm", "learning_rate": "lr"}
 # A single problem layer among hundreds is tinted at least this share of the axis wide.
 MIN_SPAN = 1 / 250
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One PNG of the report."""
+
+    name: str  # the file written
+    size: tuple[int, int]  # width, height in pixels
+    draw: Callable[[Figure, Report], None]
+
+    def figure(self, report: Report) -> Figure:
+        width, height = self.size
+        fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        self.draw(fig, report)
+        return fig
 
 
 def write_plots(report: Report, directory: Path | str) -> list[Path]:
@@ -64,14 +77,9 @@ def write_plots(report: Report, directory: Path | str) -> list[Path]:
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is a file; --plots takes a folder")
     written = []
-    for name, draw in (
-        ("gradient_flow.png", gradient_flow),
-        ("update_heatmap.png", update_heatmap),
-        ("loss_gradnorm.png", loss_gradnorm),
-        ("verification.png", verification),
-    ):
-        path = directory / name
-        _save(draw(report), path)
+    for plot in PLOTS:
+        path = directory / plot.name
+        _save(plot.figure(report), path)
         written.append(path)
     return written
 
@@ -79,18 +87,11 @@ def write_plots(report: Report, directory: Path | str) -> list[Path]:
 # ---------------------------------------------------------------- helpers
 
 
-def _figure(name: str) -> Figure:
-    width, height = SIZES[name]
-    fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _save(fig: Figure, path: Path) -> None:
     buffer = io.BytesIO()
     # No bbox_inches="tight": it would change the pixel size from figure to figure.
     fig.savefig(buffer, format="png", dpi=DPI)
-    records.write_atomic(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
 
 
 def _title(fig: Figure, report: Report, what: str) -> None:
@@ -115,10 +116,10 @@ def _layer_ticks(statuses: Sequence[LayerStatus], limit: int = MAX_TICKS) -> lis
     if n <= limit:
         return list(range(n))
     gap = n / (limit + 8)
-    runs = [(start, status) for start, _, status in _runs(statuses) if status is not LayerStatus.HEALTHY]
-    runs.sort(key=lambda run: STATUS_ORDER.index(run[1]))
+    problems = [(start, statuses[start]) for start, _ in runs(statuses) if statuses[start] is not LayerStatus.HEALTHY]
+    problems.sort(key=lambda run: STATUS_ORDER.index(run[1]))
     chosen: list[int] = []
-    for start, _ in runs:
+    for start, _ in problems:
         if len(chosen) >= limit // 2:
             break
         if all(abs(start - c) >= gap for c in chosen):
@@ -141,17 +142,6 @@ def _colour_ticks(labels: Sequence[object], ticks: Sequence[int], statuses: Sequ
 def _layer_label(report: Report, i: int, with_index: bool) -> str:
     name = shorten_path(report.record.layers[i].name, NAME_CHARS)
     return f"{i}: {name}" if with_index else name
-
-
-def _medians(report: Report, metric: str) -> Array:
-    """Each layer's median over the steps (finite values only), as in the table and the JSON."""
-    steps = report.record.steps
-    n = len(report.record.layers)
-    if not steps:
-        return np.full(n, np.nan)
-    # Rows computed once per step: RunRecord.column recomputes a whole step per layer.
-    rows = [s.update_ratio if metric == "update_ratio" else getattr(s, metric) for s in steps]
-    return np.array([records.finite_median([float(r[i]) for r in rows]) for i in range(n)], dtype=float)
 
 
 def _log_limits(values: Sequence[float] | Array, extra: Sequence[float] = ()) -> tuple[float, float]:
@@ -222,21 +212,12 @@ def _edge_legend(zero: bool, bad: bool) -> list[Line2D]:
     return handles
 
 
-def _runs(statuses: Sequence[LayerStatus]) -> list[tuple[int, int, LayerStatus]]:
-    runs: list[tuple[int, int, LayerStatus]] = []
-    start = 0
-    for i in range(1, len(statuses) + 1):
-        if i == len(statuses) or statuses[i] != statuses[start]:
-            runs.append((start, i, statuses[start]))
-            start = i
-    return runs
-
-
 def _problem_spans(statuses: Sequence[LayerStatus]) -> list[tuple[float, float, LayerStatus]]:
     """Axis spans tinting each run of problem layers, widened so a lone layer still shows."""
     half = max(0.5, len(statuses) * MIN_SPAN / 2)
     spans: list[tuple[float, float, LayerStatus]] = []
-    for start, stop, status in _runs(statuses):
+    for start, stop in runs(statuses):
+        status = statuses[start]
         if status is not LayerStatus.HEALTHY:
             middle, width = (start + stop - 1) / 2, max((stop - start) / 2, half)
             spans.append((middle - width, middle + width, status))
@@ -246,9 +227,8 @@ def _problem_spans(statuses: Sequence[LayerStatus]) -> list[tuple[float, float, 
 # ---------------------------------------------------------------- 1. gradient flow
 
 
-def gradient_flow(report: Report) -> Figure:
+def gradient_flow(fig: Figure, report: Report) -> None:
     """Median gradient norm and update ratio of every layer against depth, on log axes."""
-    fig = _figure("gradient_flow.png")
     record = report.record
     n = len(record.layers)
     x = np.arange(n, dtype=float)
@@ -259,11 +239,12 @@ def gradient_flow(report: Report) -> Figure:
     bottom.axhspan(low_band, high_band, color=STATUS_COLORS[LayerStatus.HEALTHY], alpha=0.13, lw=0, zorder=0)
     healthy_size = float(np.clip(4000 / max(n, 1), 8, 50))
     marks = [False, False]
+    figures = LayerFigures.of(record)
     # The weights' own norm gives the gradient a scale: exploding sits far above it, vanishing far below.
-    weights = _medians(report, "weight_norm")
+    weights = np.array(figures.weight_norm, dtype=float)
     for ax, values, extra in (
-        (top, _medians(report, "grad_norm"), weights[np.isfinite(weights) & (weights > 0)].tolist()),
-        (bottom, _medians(report, "update_ratio"), [low_band, high_band]),
+        (top, np.array(figures.grad_norm, dtype=float), weights[np.isfinite(weights) & (weights > 0)].tolist()),
+        (bottom, np.array(figures.update_ratio, dtype=float), [low_band, high_band]),
     ):
         limits = _log_limits(values, extra)
         for start, stop, status in _problem_spans(report.statuses):
@@ -313,7 +294,6 @@ def gradient_flow(report: Report) -> Figure:
         bottom.set_xlabel(f"layer index (model order: input -> output, {n} layers; problem layers in colour)")
     _colour_ticks(bottom.get_xticklabels(), ticks, report.statuses)
     bottom.set_xlim(-0.5, max(n - 0.5, 0.5))
-    return fig
 
 
 # ---------------------------------------------------------------- 2. heatmap
@@ -336,9 +316,8 @@ def _diverging() -> Colormap:
     return ListedColormap(colors, name="update_ratio").with_extremes(under=ZERO_COLOR, bad=NONFINITE_COLOR)
 
 
-def update_heatmap(report: Report) -> Figure:
+def update_heatmap(fig: Figure, report: Report) -> None:
     """log10 update ratio of every layer at every step, with each layer's status beside it."""
-    fig = _figure("update_heatmap.png")
     record = report.record
     n = len(record.layers)
     data = _ratio_matrix(report)
@@ -392,7 +371,6 @@ def update_heatmap(report: Report) -> Figure:
         handles.append(Patch(color=NONFINITE_COLOR, label="NaN/Inf"))
     handles.append(Patch(facecolor="white", edgecolor="black", label="white: healthy ~1e-3"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=9)
-    return fig
 
 
 # ---------------------------------------------------------------- 3. loss and gradient norm
@@ -401,17 +379,14 @@ def update_heatmap(report: Report) -> Figure:
 def _clip_threshold(recommendations: Sequence[Recommendation]) -> tuple[float, float | None] | None:
     for r in recommendations:
         if r.action == "clip_grad_norm":
-            max_norm = r.numbers.get("max_norm")
-            fraction = r.numbers.get("clipped_fraction")
-            if isinstance(max_norm, int | float) and math.isfinite(max_norm) and max_norm > 0:
-                share = float(fraction) if isinstance(fraction, int | float) else None
-                return float(max_norm), share
+            max_norm = r.max_norm
+            if max_norm is not None and math.isfinite(max_norm) and max_norm > 0:
+                return max_norm, r.clipped_fraction
     return None
 
 
-def loss_gradnorm(report: Report) -> Figure:
+def loss_gradnorm(fig: Figure, report: Report) -> None:
     """Loss and total gradient norm per step, with the recommended clip threshold."""
-    fig = _figure("loss_gradnorm.png")
     steps = report.record.steps
     x = np.array([s.step for s in steps], dtype=float)
     axes = fig.subplots(2, 1, sharex=True)
@@ -460,29 +435,27 @@ def loss_gradnorm(report: Report) -> Figure:
     bottom.grid(True, which="major", alpha=0.3)
     bottom.xaxis.set_major_locator(MaxNLocator(nbins=20, integer=True))
     fig.legend(handles=[*handles, *_edge_legend(*marks)], loc="outside lower center", ncols=2, fontsize=9)
-    return fig
 
 
 # ---------------------------------------------------------------- 4. verification
 
 
 def _numbers_label(r: Recommendation) -> str:
-    key = PRIMARY_NUMBER.get(r.action)
-    value = r.numbers.get(key) if key else None
-    if key is None or not isinstance(value, int | float) or isinstance(value, bool):
+    """The action and the number that names it in a legend: "clip_grad_norm max_norm=1"."""
+    named = {"clip_grad_norm": ("max_norm", r.max_norm), "learning_rate": ("lr", r.lr)}.get(r.action)
+    if named is None or named[1] is None:
         return r.action
-    return f"{r.action} {key}={fmt(float(value))}"
+    return f"{r.action} {named[0]}={fmt(named[1])}"
 
 
-def verification(report: Report) -> Figure:
+def verification(fig: Figure, report: Report) -> None:
     """The loss as it is beside the loss with each verified recommendation, replayed from one start."""
-    fig = _figure("verification.png")
     ax = fig.subplots()
     _title(fig, report, "Verification: each recommendation replayed")
     verified = [r for r in report.recommendations if r.verified is not None and r.verified.curve_after]
     if not verified:
         _nothing_verified(ax, report)
-        return fig
+        return
     curves = [c for r in verified if r.verified for c in (r.verified.curve_before, r.verified.curve_after)]
     everything = np.array([v for c in curves for v in c], dtype=float)
     log = _wants_log(everything)
@@ -518,7 +491,6 @@ def verification(report: Report) -> Figure:
     ax.set_ylabel("loss (the script's own units)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, which="major", alpha=0.3)
-    return fig
 
 
 def _nothing_verified(ax: Axes, report: Report) -> None:
@@ -550,3 +522,13 @@ def _nothing_verified(ax: Axes, report: Report) -> None:
         color="#444",
         transform=ax.transAxes,
     )
+
+
+PLOTS = (
+    Plot("gradient_flow.png", (1200, 800), gradient_flow),
+    Plot("update_heatmap.png", (1200, 800), update_heatmap),
+    Plot("loss_gradnorm.png", (1200, 700), loss_gradnorm),
+    Plot("verification.png", (1100, 650), verification),
+)
+
+RENDERER = Renderer(name="plots", suffixes=(".png",), write=write_plots)

@@ -6,7 +6,8 @@ Usage (the pipeline calls the callback; it never needs to know about rich):
         report = run_diagnosis(config, progress=progress)
 
 The callback is `progress(phase, done, total)`: `phase` names what runs
-("probe", "verify clip_grad_norm", ...), `done` of `total` steps are finished.
+("measuring", then "verifying clip=1", "verifying activation=ReLU", ... for each
+replay), `done` of `total` steps are finished.
 Each phase gets its own bar line; a phase seen again updates its bar. The bars
 go to stderr, so stdout stays the report (pipe- and golden-file-safe), and
 they vanish when the block ends. With enabled=False, or when stderr is not a

@@ -54,15 +54,15 @@ class Row:
         return [(s, self.statuses.count(s)) for s in present]
 
 
-def _runs(statuses: Sequence[LayerStatus]) -> list[tuple[int, int]]:
-    """Maximal runs [start, stop) of one status."""
-    runs: list[tuple[int, int]] = []
+def runs(statuses: Sequence[LayerStatus]) -> list[tuple[int, int]]:
+    """Maximal runs [start, stop) of layers of one status, in model order."""
+    found: list[tuple[int, int]] = []
     start = 0
     for i in range(1, len(statuses) + 1):
         if i == len(statuses) or statuses[i] != statuses[start]:
-            runs.append((start, i))
+            found.append((start, i))
             start = i
-    return runs
+    return found
 
 
 def _collapse_runs(
@@ -72,7 +72,7 @@ def _collapse_runs(
     excess: int,
 ) -> int:
     """Merge runs whose status is in `wanted`, longest first; returns the rows still to save."""
-    candidates = [(start, stop) for start, stop in _runs(statuses) if statuses[start] in wanted and stop - start >= 2]
+    candidates = [(start, stop) for start, stop in runs(statuses) if statuses[start] in wanted and stop - start >= 2]
     candidates.sort(key=lambda r: (-(r[1] - r[0]), r[0]))
     for start, stop in candidates:
         if excess <= 0:

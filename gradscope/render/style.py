@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from gradscope.types import LayerStatus, Verdict
+from gradscope.types import LayerStatus, Severity, Verdict
 
 # Hex so rich (truecolor, downsampled on lesser terminals) and matplotlib read
 # the same value. Cold for "too little", hot for "too much", grey for set-up.
@@ -24,17 +24,8 @@ STATUS_COLORS: dict[LayerStatus, str] = {
     LayerStatus.NOT_OPTIMIZED: "#17becf",
 }
 
-# Most serious first, so a merged row or a legend shows the worst status first.
-STATUS_ORDER: tuple[LayerStatus, ...] = (
-    LayerStatus.NONFINITE,
-    LayerStatus.EXPLODING,
-    LayerStatus.VANISHING,
-    LayerStatus.DEAD,
-    LayerStatus.UNUSED,
-    LayerStatus.NOT_OPTIMIZED,
-    LayerStatus.FROZEN,
-    LayerStatus.HEALTHY,
-)
+# Most serious first, as LayerStatus is declared, so a merged row or a legend shows the worst first.
+STATUS_ORDER: tuple[LayerStatus, ...] = tuple(LayerStatus)
 
 VERDICT_STYLES: dict[Verdict, str] = {
     Verdict.HEALTHY: "bold #2ca02c",
@@ -55,6 +46,13 @@ VERDICT_MEANINGS: dict[Verdict, str] = {
     Verdict.DEAD: "units that never pass a gradient",
     Verdict.UNSTABLE: "the loss diverges or swings: learning rate too high",
     Verdict.STALLED: "weights barely move, loss flat: learning rate too low",
+}
+
+# Rich styles only: the plots draw no severity.
+SEVERITY_STYLES: dict[Severity, str] = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
 }
 
 # Per-step update ratio ||dW|| / ||W|| that usually means "learning": the

@@ -5,21 +5,20 @@ Long rather than wide: one row per (step, layer, metric), so `df.pivot_table`,
 with 600 layers does not become a 4,000-column CSV. Run-level figures (loss,
 total gradient norm) sit beside the layers under the layer name RUN_LAYER.
 
-`write_table` writes CSV, or Parquet for a `.parquet` path; `load_run` reads
+The csv format (render/csv.py) writes it as CSV or Parquet; `load_run` reads
 either of those, or a gradscope JSON report, back into the same frame.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import io
 import math
 from pathlib import Path
 
 import pandas as pd
 
-from gradscope import records
 from gradscope.errors import UsageError
+from gradscope.render.json import load as load_report
 from gradscope.types import Report
 
 COLUMNS = ("step", "layer", "metric", "value")
@@ -35,10 +34,9 @@ LAYER_METRICS = (
 RUN_METRICS = ("loss", "total_grad_norm")
 # Parentheses cannot start a module path, so no layer can be called this.
 RUN_LAYER = "(run)"
-PARQUET_SUFFIXES = (".parquet", ".pq")
 _PARQUET_MAGIC = b"PAR1"
 # Written and read explicitly: a layer named "nan" or "NA" must stay a name.
-_NAN = "NaN"
+NAN_TEXT = "NaN"
 
 
 def to_frame(report: Report) -> pd.DataFrame:
@@ -82,28 +80,13 @@ def _has_pyarrow() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
-def _need_pyarrow(path: Path) -> None:
+def need_pyarrow(path: Path) -> None:
     if not _has_pyarrow():
         raise UsageError(f"{path}: Parquet needs pyarrow; pip install 'gradscope[parquet]', or give a .csv path")
 
 
-def write_table(report: Report, path: Path | str) -> Path:
-    """Write the tidy table as CSV, or Parquet for a .parquet path; whole or not at all."""
-    path = Path(path)
-    frame = to_frame(report)
-    if path.suffix.lower() in PARQUET_SUFFIXES:
-        _need_pyarrow(path)
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
-        records.write_atomic(path, buffer.getvalue())
-    else:
-        # repr-exact floats; "inf"/"-inf" are what pandas writes and reads back.
-        records.write_atomic(path, frame.to_csv(index=False, na_rep=_NAN, lineterminator="\n"))
-    return path
-
-
 def load_run(path: Path | str) -> pd.DataFrame:
-    """A saved run as the tidy frame: from write_table's CSV/Parquet or a JSON report."""
+    """A saved run as the tidy frame: from a CSV/Parquet the csv format wrote, or a JSON report."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file; pass a --json report or a --csv table")
@@ -111,10 +94,10 @@ def load_run(path: Path | str) -> pd.DataFrame:
         head = handle.read(64)
     # Sniffed, not trusted to the suffix: a report saved as run.txt still loads.
     if head.startswith(_PARQUET_MAGIC):
-        _need_pyarrow(path)
+        need_pyarrow(path)
         frame = pd.read_parquet(path)
     elif head.lstrip().startswith(b"{"):
-        return to_frame(records.load(path))
+        return to_frame(load_report(path))
     else:
         try:
             frame = _read_csv(path)
@@ -132,7 +115,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     # Layer names are read as written ("nan", "NA", "0" stay names); only the
     # value column knows missing values.
     names = {"layer": str, "metric": str}
-    missing = {"value": [_NAN, "nan", ""]}
+    missing = {"value": [NAN_TEXT, "nan", ""]}
     if int(pd.__version__.split(".", 1)[0]) < 3:
         # pandas 2's default float parser can be off by one ulp; pandas 3 is
         # exact by default and deprecates the option.

@@ -20,7 +20,6 @@ TERM=dumb and output that is not a terminal; nothing here forces it on.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,10 +30,10 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from gradscope.records import finite_median
 from gradscope.render.rows import Row, plan_rows
 from gradscope.render.style import (
     HEALTHY_BAND,
+    SEVERITY_STYLES,
     STATUS_COLORS,
     VERDICT_MEANINGS,
     VERDICT_STYLES,
@@ -43,6 +42,7 @@ from gradscope.render.style import (
     fmt_lr,
     status_rank,
 )
+from gradscope.summary import LayerFigures, finite_median
 from gradscope.types import Finding, LayerStatus, Recommendation, Report, Severity, Verdict, Verified
 
 SCREEN_LINES = 50
@@ -58,7 +58,6 @@ WIDE = 96
 NARROW = 72
 # Findings name at most this many runs of layers; the table shows them all.
 MAX_LAYER_GROUPS = 4
-SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 @dataclass(frozen=True)
@@ -241,26 +240,6 @@ def _row_label(report: Report, row: Row, g: Glyphs, compact: bool) -> Text:
     return Text(f"{row.size} layers: {counts} ({span})", style=STATUS_COLORS[row.status])
 
 
-@dataclass(frozen=True)
-class Figures:
-    """Each layer's median gradient norm and update ratio over the run, computed once."""
-
-    grad_norm: tuple[float, ...]
-    update_ratio: tuple[float, ...]
-
-    @classmethod
-    def of(cls, report: Report) -> Figures:
-        # The same medians as records.layer_summary, but each step's update
-        # ratios are computed once, not once per layer (600 layers: 600x less work).
-        steps = report.record.steps
-        ratios = [s.update_ratio for s in steps]
-        n = len(report.record.layers)
-        return cls(
-            tuple(finite_median([s.grad_norm[i] for s in steps]) for i in range(n)),
-            tuple(finite_median([r[i] for r in ratios]) for i in range(n)),
-        )
-
-
 def layer_table(
     report: Report,
     rows: Sequence[Row],
@@ -268,10 +247,10 @@ def layer_table(
     *,
     width: int = 100,
     compact: bool = False,
-    figures: Figures | None = None,
+    figures: LayerFigures | None = None,
 ) -> Table:
     """One row per layer, or per run of layers that `rows` merged, in model order."""
-    figures = figures or Figures.of(report)
+    figures = figures or LayerFigures.of(report.record)
     wide, narrow = width >= WIDE, width < NARROW
     cells = BAR_DECADES if wide else BAR_DECADES // 2
     # The box's column divider is a space; no padding besides, to leave the names room.
@@ -479,7 +458,7 @@ def report_lines(report: Report, console: Console, screen_lines: int = SCREEN_LI
     above, below = _sections(report, g)
     others = _height(console, above) + _height(console, below)
     room = screen_lines - others
-    figures = Figures.of(report)
+    figures = LayerFigures.of(report.record)
     # A row takes at least one line, so more rows than this cannot fit.
     most = max(1, min(len(report.statuses), room - TABLE_CHROME))
 
@@ -527,21 +506,3 @@ def print_report(report: Report, *, quiet: bool = False, console: Console | None
         return
     for line in report_lines(report, console):
         console.print(line.renderable, soft_wrap=line.soft)
-
-
-def render_text(report: Report, width: int = 100) -> str:
-    """The report as plain text (no colour), as `print(report)` shows it."""
-    console = Console(width=width, no_color=True, force_terminal=False, record=True, file=io.StringIO())
-    print_report(report, console=console)
-    return console.export_text()
-
-
-def print_rules(console: Console | None = None) -> None:
-    """The rule registry as a table: code, name, severity, what it looks for."""
-    from gradscope.diagnosis import RULES
-
-    console = console or Console()
-    table = Table("code", "name", "severity", "description", box=box.SIMPLE_HEAD, header_style="bold")
-    for r in sorted(RULES, key=lambda r: r.code):
-        table.add_row(r.code, r.name, Text(r.severity.value, style=SEVERITY_STYLES[r.severity]), r.description)
-    console.print(table)
