@@ -1,0 +1,733 @@
+"""`gradscope run train.py ARGS`: diagnose an unmodified training script, as `python -m cProfile` profiles one.
+
+The script runs as `__main__` with its own argv, as Python would run it (its
+folder first on sys.path, the working directory left alone). Nothing in it is
+changed: gradscope observes it from outside, through torch's global optimizer
+step hooks, so every optimizer the script creates is found when it first steps.
+That optimizer's parameters are traced to the modules that own them and to the
+model (the outermost module) holding those, and a `Watch` on that model and
+optimizer does the measuring, as `gradscope.watch` would inside the loop.
+
+The loss is the scalar the script calls backward() on before each step (the sum
+of them under gradient accumulation: that sum is what the stepped gradient is
+the gradient of). After the measured steps gradscope raises `StopScript`, a
+BaseException, from the step's post-hook: the step is complete, and the script's
+`finally` blocks and context managers run as it unwinds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import math
+import os
+import runpy
+import sys
+import time
+import traceback
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any
+
+from gradscope.errors import InternalError, ScriptError, UsageError, call_user, raised_by_user
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from gradscope.types import LayerInfo, Report, RunRecord, StepRecord
+    from gradscope.watcher import Watch
+
+# Past this many steps of its busiest optimizer, a run stops without waiting for an optimizer that
+# steps rarely (one per 10 iterations, say) to reach --steps too.
+PATIENCE = 4
+UNVERIFIED = "numeric recommendations were not verified"
+NO_LOSS = "no loss was recorded"
+
+
+class StopScript(BaseException):
+    """Ends the script at a step boundary. Not an Exception, so the script's `except Exception`
+    does not swallow it, while its `finally` blocks and `with` exits still run."""
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """What `gradscope run` was asked to do."""
+
+    script: str  # a file path, or a module name when `module` is set
+    args: tuple[str, ...] = ()
+    module: bool = False
+    steps: int | None = 20  # None: let the script run to its end
+    every: int = 1
+    seed: int | None = None
+
+    @property
+    def name(self) -> str:
+        return f"-m {self.script}" if self.module else self.script
+
+    @property
+    def short(self) -> str:
+        return self.script if self.module else Path(self.script).name
+
+
+class ScriptCrashed(ScriptError):
+    """The script raised (or exited non-zero); `shown` is its traceback as Python would print it."""
+
+    def __init__(self, message: str, shown: str = "") -> None:
+        super().__init__(message)
+        self.shown = shown
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A report over the steps measured; `crash` when the script failed after its first step."""
+
+    report: Report
+    crash: ScriptCrashed | None = None
+
+
+# ---------------------------------------------------------------- running the script
+
+
+def _check_target(run: ScriptRun) -> None:
+    if run.module:
+        import importlib.util
+
+        try:
+            found = importlib.util.find_spec(run.script)
+        except (ImportError, ValueError) as exc:
+            raise UsageError(f"-m {run.script}: {exc}; give an importable module name") from exc
+        if found is None:
+            raise UsageError(f"-m {run.script}: no such module here; run from the folder that holds it")
+        return
+    path = Path(run.script)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file; pass the path of your training script")
+    if path.is_dir() and not (path / "__main__.py").exists():
+        raise UsageError(f"{path} is a folder without __main__.py; pass the training script inside it")
+
+
+@contextlib.contextmanager
+def as_python_would(run: ScriptRun) -> Iterator[None]:
+    """sys.argv and sys.path[0] as `python SCRIPT ARGS` (or `python -m`) sets them; afterwards argv,
+    sys.path, the working directory and the modules the script imported from its folder are put
+    back, so the process (a test run, a notebook) is as it was."""
+    from gradscope.loader import forget, no_bytecode
+
+    saved_argv, saved_path, saved_cwd = list(sys.argv), list(sys.path), Path.cwd()
+    preexisting = frozenset(sys.modules)
+    if run.module:
+        folder = saved_cwd  # python -m puts the working directory first
+    else:
+        path = Path(run.script).resolve()
+        folder = path if path.is_dir() else path.parent
+    sys.argv = [run.script, *run.args]
+    sys.path.insert(0, str(folder))
+    try:
+        # No __pycache__ written beside the user's files.
+        with no_bytecode():
+            yield
+    finally:
+        forget(folder, preexisting)
+        sys.argv[:] = saved_argv
+        sys.path[:] = saved_path
+        if Path.cwd() != saved_cwd:
+            os.chdir(saved_cwd)
+
+
+def _execute(run: ScriptRun) -> None:
+    if run.module:
+        # alter_sys: the module is __main__ in sys.modules and argv[0] its file, as under python -m.
+        runpy.run_module(run.script, run_name="__main__", alter_sys=True)
+    else:
+        runpy.run_path(run.script, run_name="__main__")
+
+
+def run_script(run: ScriptRun) -> Outcome:
+    """Run the script under observation, stop it when measured, and judge. Raises GradscopeError."""
+    _check_target(run)
+    started = time.perf_counter()
+    # Everything gradscope needs later is imported now: the script's folder (or for -m the
+    # working directory) is forgotten afterwards, and gradscope must not be among what goes.
+    import gradscope.report
+    import gradscope.watcher  # noqa: F401
+    from gradscope import runner
+    from gradscope.loader import quiet_stdout
+
+    if run.seed is not None:
+        runner.seed_everything(run.seed)
+    observer = Observer(run.steps, run.every)
+    crash: BaseException | None = None
+    with as_python_would(run), observer:
+        try:
+            with quiet_stdout():
+                call_user(_execute, run)
+        except StopScript:
+            pass
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                crash = exc
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            if observer.stopped and _from_stop(exc):
+                pass  # the script's own clean-up raised while our stop unwound it
+            elif not raised_by_user(exc):
+                raise InternalError.of(exc) from exc
+            else:
+                crash = exc
+    wall = time.perf_counter() - started
+    if crash is not None and not observer.observed:
+        raise _crashed(run, crash, before=True) from crash
+    if not observer.observed:
+        raise ScriptError(observer.why_nothing(run.short))
+    report = observer.report(run, wall)
+    return Outcome(report, None if crash is None else _crashed(run, crash, before=False))
+
+
+def _from_stop(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, StopScript):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False
+
+
+def _crashed(run: ScriptRun, exc: BaseException, *, before: bool) -> ScriptCrashed:
+    from gradscope.loader import describe
+
+    when = "before its first optimizer step" if before else "after the steps the report covers"
+    if isinstance(exc, SystemExit):
+        # argparse and friends print their own message before exiting: no traceback to add.
+        return ScriptCrashed(f"{run.short} exited with {describe(exc)} {when} (its own message is above)")
+    at = _where(exc)
+    return ScriptCrashed(f"{run.short} raised {describe(exc)} {when}{at}; fix the script", user_traceback(exc))
+
+
+def _where(exc: BaseException) -> str:
+    """' (train.py:12)' for the deepest frame outside gradscope, installed packages and the standard library."""
+    found = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        name = frame.filename
+        if not _hidden(name) and "site-packages" not in name and "/lib/python" not in name:
+            found = f" ({Path(frame.filename).name}:{frame.lineno})"
+    return found
+
+
+_OURS = str(Path(__file__).resolve().parent)
+
+
+def _hidden(filename: str) -> bool:
+    """gradscope's frames and runpy's: between the user and their own code, not part of it."""
+    return filename.startswith(_OURS) or Path(filename).name == "runpy.py"
+
+
+def user_traceback(exc: BaseException) -> str:
+    """The traceback as `python train.py` would print it: gradscope's and runpy's frames left out."""
+    shown = traceback.TracebackException.from_exception(exc)
+    pending = [shown]
+    while pending:
+        part = pending.pop()
+        part.stack = traceback.StackSummary.from_list([f for f in part.stack if not _hidden(f.filename)])
+        pending += [p for p in (part.__cause__, part.__context__) if p is not None]
+    return "".join(shown.format())
+
+
+# The first few backward() calls are looked at for a cross-entropy; later ones cost nothing.
+CLASS_LOOKS = 3
+# Autograd nodes that scale or copy a scalar loss (a division by the accumulation steps, say).
+SCALINGS = frozenset({"DivBackward0", "DivBackward1", "MulBackward0", "MulBackward1", "CloneBackward0"})
+
+
+def classes_of(loss: torch.Tensor) -> int | None:
+    """The classes C when `loss` is a cross-entropy (F.cross_entropy, nn.CrossEntropyLoss), read from
+    its autograd graph: the rules judge a classifier's loss against ln(C), as `diagnose` does when
+    it computes the cross-entropy itself."""
+    node = loss.grad_fn
+    for _ in range(4):
+        if node is None:
+            return None
+        name = node.name()
+        if name in {"NllLossBackward0", "NllLoss2DBackward0"}:
+            shape = getattr(node, "_saved_self", None)
+            shape = getattr(shape, "shape", None)
+            if shape is None or len(shape) == 0:
+                return None
+            return int(shape[1] if len(shape) >= 2 else shape[0])
+        if name not in SCALINGS or not node.next_functions:
+            return None
+        node = node.next_functions[0][0]
+    return None
+
+
+# ---------------------------------------------------------------- finding the models
+
+
+def _modules() -> list[nn.Module]:
+    from torch import nn
+
+    # Collected first, so a wrapper the script built and dropped is not taken for the model's parent.
+    gc.collect()
+    # type(), not isinstance: isinstance reads __class__, which some torch objects warn on.
+    return [o for o in gc.get_objects() if issubclass(type(o), nn.Module)]
+
+
+def _unwrap(module: nn.Module) -> nn.Module:
+    """The model inside torch.compile's and DataParallel's wrappers, named as without them."""
+    from torch import nn
+
+    for attr in ("_orig_mod", "module"):
+        inner = getattr(module, attr, None)
+        if isinstance(inner, nn.Module) and list(module.children()) == [inner]:
+            return _unwrap(inner)
+    return module
+
+
+def owning_roots(params: list[torch.Tensor], modules: list[nn.Module]) -> tuple[list[nn.Module], list[torch.Tensor]]:
+    """The outermost modules holding `params` (in the order of their first parameter), and the
+    parameters no module holds."""
+    owners: dict[int, list[nn.Module]] = {}
+    parents: dict[int, list[nn.Module]] = {}
+    for m in modules:
+        for owned in m._parameters.values():
+            if owned is not None:
+                owners.setdefault(id(owned), []).append(m)
+        for child in m._modules.values():
+            if child is not None:
+                parents.setdefault(id(child), []).append(m)
+    roots: dict[int, nn.Module] = {}
+    loose: list[torch.Tensor] = []
+    for p in params:
+        found = owners.get(id(p))
+        if not found:
+            loose.append(p)
+            continue
+        stack, seen = list(found), set()
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            above = parents.get(id(m))
+            if above:
+                stack += above
+            else:
+                top = _unwrap(m)
+                roots.setdefault(id(top), top)
+    return list(roots.values()), loose
+
+
+def _label(obj: object, fallback: str) -> str:
+    """The name the script gives `obj` (a local or global of its innermost frame that holds it)."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not (isinstance(module, str) and module.split(".")[0] in {"gradscope", "torch"}):
+            for name, value in list(frame.f_locals.items()):
+                if value is obj and not name.startswith("_"):
+                    return name
+        frame = frame.f_back
+    return fallback
+
+
+def _holder(loose: list[torch.Tensor]) -> nn.Module:
+    """A module holding tensors the optimizer steps that belong to no module, so they are measured too."""
+    from torch import nn
+
+    holder = nn.Module()
+    for i, t in enumerate(loose):
+        # Directly into _parameters: they may be plain tensors with requires_grad, which
+        # register_parameter refuses; the probe only reads them.
+        holder._parameters[str(i)] = t  # type: ignore[assignment]
+    return holder
+
+
+def _view_class() -> type[nn.Module]:
+    from torch import nn
+
+    class View(nn.Module):
+        """The layers of one or more models that one optimizer steps, named as in their models.
+
+        Several optimizers over one model each get a view, so each layer is measured once, by
+        the probe of the optimizer that steps it. Modules without parameters (activations,
+        containers) stay, so a layer still knows the activation after it.
+        """
+
+        def __init__(self, roots: list[tuple[str, nn.Module]], keep: Callable[[nn.Module], bool]) -> None:
+            super().__init__()
+            # Plain attributes, not children: the user's modules are not re-parented.
+            self.__dict__["_roots"] = roots
+            self.__dict__["_keep"] = keep
+
+        def named_modules(
+            self, memo: set[nn.Module] | None = None, prefix: str = "", remove_duplicate: bool = True
+        ) -> Iterator[tuple[str, nn.Module]]:
+            for label, root in self.__dict__["_roots"]:
+                start = f"{prefix}.{label}" if prefix and label else prefix or label
+                for name, module in root.named_modules(memo, start, remove_duplicate):
+                    if self.__dict__["_keep"](module):
+                        yield name, module
+
+    return View
+
+
+# ---------------------------------------------------------------- observing
+
+
+@dataclass
+class Observed:
+    """One optimizer of the script and the watch measuring it."""
+
+    optimizer: torch.optim.Optimizer
+    watch: Watch
+    label: str
+    roots: list[tuple[str, nn.Module]]  # (name in the script, model)
+    prefixed: bool  # the watch's layer names already start with the model's name
+
+
+@dataclass
+class Observer:
+    """Global hooks on every optimizer's step and on backward() while the script runs."""
+
+    steps: int | None
+    every: int
+    observed: list[Observed] = field(default_factory=list)
+    stopped: bool = False
+    backward_calls: int = 0
+    created: list[str] = field(default_factory=list)  # class names of the optimizers constructed
+    classes: int | None = None  # of the cross-entropy the script's loss is, when it is one
+
+    def __post_init__(self) -> None:
+        self._undo: list[Callable[[], None]] = []
+        self._alive: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._pending: list[torch.Tensor] = []
+        self._last: tuple[object, torch.Tensor] | None = None  # (who took it, loss) of the last step
+        self._stepping = False
+        self._root_owner: dict[int, int] = {}  # id(model) -> index of the first Observed on it
+
+    # -- installing ------------------------------------------------------------------
+    def __enter__(self) -> Observer:
+        import torch
+        from torch.optim import optimizer as optim
+
+        pre = optim.register_optimizer_step_pre_hook(self._pre_step)
+        self._undo.append(pre.remove)
+        post = optim.register_optimizer_step_post_hook(self._post_step)
+        self._undo.append(post.remove)
+        self._patch(torch.autograd, "backward", self._backward_wrapper)
+        self._patch(torch.optim.Optimizer, "__init__", self._init_wrapper)
+        return self
+
+    def _patch(self, owner: Any, name: str, make: Callable[[Any], Any]) -> None:
+        original = owner.__dict__[name]
+        setattr(owner, name, make(original))
+        self._undo.append(lambda: setattr(owner, name, original))
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        for undo in reversed(self._undo):
+            undo()
+        self._undo.clear()
+        self._pending.clear()
+        for o in self.observed:
+            o.watch.__exit__(None, None, None)
+
+    def _backward_wrapper(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        observer = weakref.ref(self)
+
+        @functools.wraps(original)
+        def backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+            me = observer()
+            if me is not None and me._undo:
+                me._saw_backward(tensors)
+            return call_user(original, tensors, *args, **kwargs)
+
+        return backward
+
+    def _init_wrapper(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        observer = weakref.ref(self)
+
+        @functools.wraps(original)
+        def init(optimizer: Any, *args: Any, **kwargs: Any) -> None:
+            me = observer()
+            if me is not None and me._undo:
+                me.created.append(type(optimizer).__name__)
+                me._alive.add(optimizer)
+            call_user(original, optimizer, *args, **kwargs)
+
+        return init
+
+    # -- the loss ----------------------------------------------------------------------
+    def _saw_backward(self, tensors: Any) -> None:
+        import torch
+
+        self.backward_calls += 1
+        if self._stepping:
+            return  # a closure's backward inside step(): the probe takes the closure's own loss
+        given = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+        for t in given:
+            if isinstance(t, torch.Tensor) and t.numel() == 1:
+                self._pending.append(t.detach().reshape(()))
+                if self.classes is None and self.backward_calls <= CLASS_LOOKS:
+                    self.classes = classes_of(t)
+
+    def _take_loss(self, optimizer: object) -> torch.Tensor | None:
+        """The loss of this step: the scalars backward() ran on since the last step. None
+        new since a step of another optimizer: both stepped on one backward, so it is shared."""
+        import torch
+
+        if self._pending:
+            losses, self._pending = self._pending, []
+            value = losses[0] if len(losses) == 1 else torch.stack([v.to(torch.float64) for v in losses]).sum()
+            self._last = (optimizer, value)
+            return value
+        if self._last is not None and self._last[0] is not optimizer:
+            value = self._last[1]
+            self._last = (optimizer, value)
+            return value
+        return None
+
+    # -- the hooks ----------------------------------------------------------------------
+    def _pre_step(self, optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
+        if self.stopped:
+            raise StopScript  # the script caught the stop and went on: end it at this step
+        found = next((o for o in self.observed if o.optimizer is optimizer), None)
+        if found is None:
+            found = self._observe(optimizer)
+        loss = self._take_loss(optimizer)
+        if loss is not None:
+            found.watch.probe.set_step_loss(loss)
+        self._stepping = True
+
+    def _post_step(self, _optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
+        self._stepping = False
+        if self.steps is None:
+            return
+        counts = [len(o.watch.probe.records) for o in self.observed]
+        if max(counts) >= self.steps and (min(counts) >= self.steps or max(counts) >= PATIENCE * self.steps):
+            self.stopped = True
+            raise StopScript
+
+    def _observe(self, optimizer: torch.optim.Optimizer) -> Observed:
+        from gradscope.watcher import Watch
+
+        params = [p for g in optimizer.param_groups for p in g["params"]]
+        held = {id(p) for p in params}
+        roots, loose = owning_roots(params, _modules())
+        others = {
+            id(p) for other in self._alive if other is not optimizer for g in other.param_groups for p in g["params"]
+        }
+        named = [(_label(root, type(root).__name__), root) for root in roots]
+        if loose:
+            named.append(("tensors", _holder(loose)))
+        named = _distinct(named, [label for o in self.observed for label, _ in o.roots])
+        firsts = {id(root) for _, root in named if id(root) not in self._root_owner}
+        for _, root in named:
+            self._root_owner.setdefault(id(root), len(self.observed))
+        shared = any(id(p) in others for _, root in named for p in root.parameters())
+        model: nn.Module
+        if len(named) == 1 and not shared:
+            model, prefixed = named[0][1], False
+        else:
+            first_of = {id(m): id(root) for _, root in named for m in root.modules()}
+
+            def keep(module: nn.Module) -> bool:
+                own = [id(p) for p in module._parameters.values() if p is not None]
+                if not own or any(i in held for i in own):
+                    return True
+                # Layers no optimizer holds (frozen, forgotten) go to the first view of their model,
+                # as `diagnose` shows them.
+                return first_of.get(id(module)) in firsts and not any(i in others for i in own)
+
+            prefixed = len(named) > 1
+            model = _view_class()(named if prefixed else [("", named[0][1])], keep)
+        watch = Watch(model, optimizer, every=self.every)
+        watch.__enter__()
+        label = _label(optimizer, f"{type(optimizer).__name__} #{len(self.observed) + 1}")
+        observed = Observed(optimizer, watch, label, named, prefixed)
+        self.observed.append(observed)
+        return observed
+
+    def why_nothing(self, script: str) -> str:
+        """One line for a script that stepped no optimizer."""
+        if self.created:
+            return (
+                f"{script} created {', '.join(self.created)} but never called its step(), so nothing was "
+                "measured; gradscope run observes the steps of torch.optim optimizers"
+            )
+        if self.backward_calls:
+            return (
+                f"{script} called backward() {self.backward_calls} time(s) but stepped no torch.optim optimizer: "
+                "it updates its weights by hand (e.g. p.data.add_(...)), which gradscope cannot observe; "
+                "use a torch.optim optimizer, or write a model script for `gradscope diagnose`"
+            )
+        return (
+            f"{script} finished without creating a torch.optim optimizer, so there was no training to "
+            "diagnose; check the script's arguments (is training switched off?)"
+        )
+
+    # -- the report ----------------------------------------------------------------------
+    def report(self, run: ScriptRun, wall: float) -> Report:
+        from gradscope.report import build_report
+
+        record, notes = merge(self.observed, run, wall)
+        if record.run.loss_source != "none" and self.classes is not None:
+            record = replace(record, run=replace(record.run, classes=self.classes))
+        done = record.steps[-1].step + 1 if record.steps else 0
+        if self.stopped:
+            notes.insert(0, f"gradscope stopped {run.short} after {done} step(s), at a step boundary")
+        elif run.steps is not None and len(record.steps) < run.steps:
+            notes.insert(0, f"{run.short} ended after {done} step(s), before --steps {run.steps}")
+        report = build_report(record, None, replay=False, notes=tuple(notes), extra={"argv": [run.name, *run.args]})
+        return replace(report, notes=_reworded(report.notes, run))
+
+
+def _distinct(named: list[tuple[str, nn.Module]], taken: list[str]) -> list[tuple[str, nn.Module]]:
+    out: list[tuple[str, nn.Module]] = []
+    used = set(taken)
+    for label, root in named:
+        name, n = label, 2
+        while name in used:
+            name, n = f"{label}{n}", n + 1
+        used.add(name)
+        out.append((name, root))
+    return out
+
+
+def _reworded(notes: tuple[str, ...], run: ScriptRun) -> tuple[str, ...]:
+    """The diagnosis and recommendation notes speak of watch(); say what holds for a run."""
+    out = []
+    for note in notes:
+        said = note
+        if note.startswith(UNVERIFIED):
+            said = (
+                f"{UNVERIFIED}: gradscope run cannot replay {run.short}'s own loop; to verify them, write a "
+                "model script (model, data, optimizer) for the same model and run `gradscope diagnose model.py`"
+            )
+        elif note.startswith(NO_LOSS):
+            head = note.split("; pass it with")[0]
+            said = f"{head}: {run.short} called backward() on no scalar before its steps"
+        out.append(said)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- one record from several watches
+
+
+def _renamed(layer: LayerInfo, label: str) -> LayerInfo:
+    def put(name: str) -> str:
+        return label if name == "(root)" else f"{label}.{name}"
+
+    return replace(
+        layer,
+        name=put(layer.name),
+        param_names=tuple(f"{label}.{n}" for n in layer.param_names),
+        shared_with=tuple(put(n) for n in layer.shared_with),
+        activation_name=None if layer.activation_name is None else put(layer.activation_name or "(root)"),
+    )
+
+
+def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRecord, list[str]]:
+    """One record over every optimizer: the layers of all, their steps side by side."""
+    import torch
+
+    from gradscope import __version__
+    from gradscope.types import RunInfo, RunRecord
+
+    records = [o.watch.record() for o in observed]
+    models = {id(root): root for o in observed for _, root in o.roots}
+    several = len(models) > 1
+    layers: list[LayerInfo] = []
+    columns: list[tuple[int, int]] = []
+    at: dict[str, int] = {}
+    for k, (o, rec) in enumerate(zip(observed, records, strict=True)):
+        for i, measured in enumerate(rec.layers):
+            layer = _renamed(measured, o.roots[0][0]) if several and not o.prefixed else measured
+            j = at.get(layer.name)
+            if j is None:
+                at[layer.name] = len(layers)
+                layers.append(layer)
+                columns.append((k, i))
+            elif layer.optimized and not layers[j].optimized:  # measured under the optimizer that steps it
+                layers[j], columns[j] = layer, (k, i)
+    counts = [len(r.steps) for r in records]
+    n = min(counts)
+    steps = [_joined([r.steps[s] for r in records], columns) for s in range(n)]
+    notes: list[str] = []
+    if len(observed) > 1:
+        notes.append(_who_steps_what(observed, layers, columns))
+        if len(set(counts)) > 1:
+            notes.append(
+                "the optimizers stepped unequally often ("
+                + ", ".join(f"{o.label} {c}" for o, c in zip(observed, counts, strict=True))
+                + f" recorded steps); the report sets their first {n} side by side"
+            )
+        if any(s.loss is None for s in steps) and any(r.steps[s].loss is not None for r in records for s in range(n)):
+            notes.append(
+                "the optimizers step on different losses (adversarial or separate objectives), "
+                "so no one loss curve is judged and the loss rules did not run"
+            )
+    first = records[0].run
+    unique = {id(p): p for root in models.values() for p in root.parameters()}
+    info = RunInfo(
+        script=run.name,
+        steps=len(steps),
+        seed=run.seed,
+        device=first.device,
+        dtype=first.dtype,
+        optimizer=" + ".join(r.run.optimizer for r in records),
+        lr=tuple(lr for r in records for lr in r.run.lr),
+        torch=torch.__version__,
+        gradscope=__version__,
+        wall_s=round(wall, 3),
+        total_params=sum(p.numel() for p in unique.values()),
+        trainable_params=sum(p.numel() for p in unique.values() if p.requires_grad),
+        skipped_steps=sum(r.run.skipped_steps for r in records),
+        loss_source="backward" if any(s.loss is not None for s in steps) else "none",
+        every=run.every,
+    )
+    return RunRecord(run=info, layers=tuple(layers), steps=tuple(steps)), notes
+
+
+def _joined(parts: list[StepRecord], columns: list[tuple[int, int]]) -> StepRecord:
+    from gradscope.types import StepRecord
+
+    if len(parts) == 1 and [i for _, i in columns] == list(range(len(parts[0].grad_norm))):
+        return parts[0]
+
+    def column(name: str) -> tuple[Any, ...]:
+        return tuple(getattr(parts[k], name)[i] for k, i in columns)
+
+    losses = {repr(p.loss) for p in parts}  # repr: NaN equals NaN here
+    grads = column("grad_norm")
+    return StepRecord(
+        step=parts[0].step,
+        loss=parts[0].loss if len(losses) == 1 else None,
+        total_grad_norm=math.hypot(*grads),
+        lr=tuple(lr for p in parts for lr in p.lr),
+        grad_norm=grads,
+        weight_norm=column("weight_norm"),
+        update_norm=column("update_norm"),
+        nonfinite_grad=column("nonfinite_grad"),
+        nonfinite_weight=column("nonfinite_weight"),
+        zero_grad_frac=column("zero_grad_frac"),
+        has_grad=column("has_grad"),
+        dead_unit_frac=column("dead_unit_frac"),
+    )
+
+
+def _who_steps_what(observed: list[Observed], layers: list[LayerInfo], columns: list[tuple[int, int]]) -> str:
+    parts = []
+    for k, o in enumerate(observed):
+        mine = zip(layers, columns, strict=True)
+        names = [layer.name for layer, (owner, _) in mine if owner == k and layer.optimized]
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        kind = type(o.optimizer).__name__
+        parts.append(f"{o.label} ({kind}) steps {len(names)} layer(s): {shown or 'none'}")
+    return f"{len(observed)} optimizers: " + "; ".join(parts)
