@@ -577,6 +577,10 @@ class Observer:
         from gradscope.report import build_report
 
         record, notes = merge(self.observed, run, wall)
+        # Losses were seen, but no one curve came of them: each optimizer stepped on its own.
+        mixed = record.run.loss_source == "none" and any(
+            s.loss is not None for o in self.observed for s in o.watch.probe.records
+        )
         if record.run.loss_source != "none" and self.classes is not None:
             record = replace(record, run=replace(record.run, classes=self.classes))
         done = record.steps[-1].step + 1 if record.steps else 0
@@ -585,7 +589,7 @@ class Observer:
         elif run.steps is not None and len(record.steps) < run.steps:
             notes.insert(0, f"{run.short} ended after {done} step(s), before --steps {run.steps}")
         report = build_report(record, None, replay=False, notes=tuple(notes), extra={"argv": [run.name, *run.args]})
-        return replace(report, notes=_reworded(report.notes, run))
+        return replace(report, notes=_reworded(report.notes, run, mixed))
 
 
 def _distinct(named: list[tuple[str, nn.Module]], taken: list[str]) -> list[tuple[str, nn.Module]]:
@@ -600,7 +604,7 @@ def _distinct(named: list[tuple[str, nn.Module]], taken: list[str]) -> list[tupl
     return out
 
 
-def _reworded(notes: tuple[str, ...], run: ScriptRun) -> tuple[str, ...]:
+def _reworded(notes: tuple[str, ...], run: ScriptRun, mixed: bool) -> tuple[str, ...]:
     """The diagnosis and recommendation notes speak of watch(); say what holds for a run."""
     out = []
     for note in notes:
@@ -612,7 +616,13 @@ def _reworded(notes: tuple[str, ...], run: ScriptRun) -> tuple[str, ...]:
             )
         elif note.startswith(NO_LOSS):
             head = note.split("; pass it with")[0]
-            said = f"{head}: {run.short} called backward() on no scalar before its steps"
+            why = (
+                "the optimizers step on different losses (adversarial or separate objectives), so there is "
+                "no one loss curve to judge"
+                if mixed
+                else f"{run.short} called backward() on no scalar before its steps"
+            )
+            said = f"{head}: {why}"
         out.append(said)
     return tuple(out)
 
@@ -667,11 +677,6 @@ def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRec
                 "the optimizers stepped unequally often ("
                 + ", ".join(f"{o.label} {c}" for o, c in zip(observed, counts, strict=True))
                 + f" recorded steps); the report sets their first {n} side by side"
-            )
-        if any(s.loss is None for s in steps) and any(r.steps[s].loss is not None for r in records for s in range(n)):
-            notes.append(
-                "the optimizers step on different losses (adversarial or separate objectives), "
-                "so no one loss curve is judged and the loss rules did not run"
             )
     first = records[0].run
     unique = {id(p): p for root in models.values() for p in root.parameters()}
