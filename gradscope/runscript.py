@@ -93,17 +93,19 @@ class Outcome:
 # ---------------------------------------------------------------- running the script
 
 
-def _check_target(run: ScriptRun) -> None:
-    if run.module:
-        import importlib.util
+def _check_module(name: str) -> None:
+    """Called with the working directory first on sys.path, where python -m looks too."""
+    import importlib.util
 
-        try:
-            found = importlib.util.find_spec(run.script)
-        except (ImportError, ValueError) as exc:
-            raise UsageError(f"-m {run.script}: {exc}; give an importable module name") from exc
-        if found is None:
-            raise UsageError(f"-m {run.script}: no such module here; run from the folder that holds it")
-        return
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError) as exc:
+        raise UsageError(f"-m {name}: {exc}; run from the folder that holds it") from exc
+    if found is None:
+        raise UsageError(f"-m {name}: no such module here; run from the folder that holds it")
+
+
+def _check_file(run: ScriptRun) -> None:
     path = Path(run.script)
     if not path.exists():
         raise UsageError(f"{path}: no such file; pass the path of your training script")
@@ -140,16 +142,19 @@ def as_python_would(run: ScriptRun) -> Iterator[None]:
 
 
 def _execute(run: ScriptRun) -> None:
+    # runpy is called through call_user itself: a gradscope frame between the two would make
+    # the script's own exceptions look like gradscope's (errors.blame).
     if run.module:
         # alter_sys: the module is __main__ in sys.modules and argv[0] its file, as under python -m.
-        runpy.run_module(run.script, run_name="__main__", alter_sys=True)
+        call_user(runpy.run_module, run.script, run_name="__main__", alter_sys=True)
     else:
-        runpy.run_path(run.script, run_name="__main__")
+        call_user(runpy.run_path, run.script, run_name="__main__")
 
 
 def run_script(run: ScriptRun) -> Outcome:
     """Run the script under observation, stop it when measured, and judge. Raises GradscopeError."""
-    _check_target(run)
+    if not run.module:
+        _check_file(run)
     started = time.perf_counter()
     # Everything gradscope needs later is imported now: the script's folder (or for -m the
     # working directory) is forgotten afterwards, and gradscope must not be among what goes.
@@ -162,10 +167,13 @@ def run_script(run: ScriptRun) -> Outcome:
         runner.seed_everything(run.seed)
     observer = Observer(run.steps, run.every)
     crash: BaseException | None = None
-    with as_python_would(run), observer:
+    with as_python_would(run), contextlib.ExitStack() as stack:
+        if run.module:
+            _check_module(run.script)
+        stack.enter_context(observer)
         try:
             with quiet_stdout():
-                call_user(_execute, run)
+                _execute(run)
         except StopScript:
             pass
         except SystemExit as exc:
@@ -226,7 +234,7 @@ _OURS = str(Path(__file__).resolve().parent)
 
 def _hidden(filename: str) -> bool:
     """gradscope's frames and runpy's: between the user and their own code, not part of it."""
-    return filename.startswith(_OURS) or Path(filename).name == "runpy.py"
+    return filename.startswith(_OURS) or filename == "<frozen runpy>" or Path(filename).name == "runpy.py"
 
 
 def user_traceback(exc: BaseException) -> str:
@@ -589,7 +597,7 @@ class Observer:
         elif run.steps is not None and len(record.steps) < run.steps:
             notes.insert(0, f"{run.short} ended after {done} step(s), before --steps {run.steps}")
         report = build_report(record, None, replay=False, notes=tuple(notes), extra={"argv": [run.name, *run.args]})
-        return replace(report, notes=_reworded(report.notes, run, mixed))
+        return replace(report, notes=_reworded(report.notes, run, mixed, bool(report.recommendations)))
 
 
 def _distinct(named: list[tuple[str, nn.Module]], taken: list[str]) -> list[tuple[str, nn.Module]]:
@@ -604,17 +612,14 @@ def _distinct(named: list[tuple[str, nn.Module]], taken: list[str]) -> list[tupl
     return out
 
 
-def _reworded(notes: tuple[str, ...], run: ScriptRun, mixed: bool) -> tuple[str, ...]:
+def _reworded(notes: tuple[str, ...], run: ScriptRun, mixed: bool, recommended: bool) -> tuple[str, ...]:
     """The diagnosis and recommendation notes speak of watch(); say what holds for a run."""
     out = []
     for note in notes:
         said = note
         if note.startswith(UNVERIFIED):
-            said = (
-                f"{UNVERIFIED}: gradscope run cannot replay {run.short}'s own loop; to verify them, write a "
-                "model script (model, data, optimizer) for the same model and run `gradscope diagnose model.py`"
-            )
-        elif note.startswith(NO_LOSS):
+            continue  # said below for every recommendation, not only the numeric ones
+        if note.startswith(NO_LOSS):
             head = note.split("; pass it with")[0]
             why = (
                 "the optimizers step on different losses (adversarial or separate objectives), so there is "
@@ -624,6 +629,12 @@ def _reworded(notes: tuple[str, ...], run: ScriptRun, mixed: bool) -> tuple[str,
             )
             said = f"{head}: {why}"
         out.append(said)
+    if recommended:
+        out.append(
+            f"the recommendations are not verified: gradscope run cannot replay {run.short}'s own loop; to "
+            "verify them, write a model script (model, data, optimizer) for the same model and run "
+            "`gradscope diagnose model.py`"
+        )
     return tuple(out)
 
 

@@ -23,7 +23,7 @@ embedding_opt = torch.optim.SGD(model.embedding.parameters(), lr=0.5)
 dense_opt = torch.optim.Adam([*model.hidden.parameters(), *model.out.parameters()], lr=1e-2)
 tokens = torch.randint(0, 50, (400, 6))
 labels = tokens[:, 0] % 5
-for epoch in range(100):
+for _epoch in range(100):
     for x, y in zip(tokens.split(40), labels.split(40), strict=True):
         embedding_opt.zero_grad()
         dense_opt.zero_grad()

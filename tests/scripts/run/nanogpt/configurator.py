@@ -1,6 +1,5 @@
 # Read by train.py with exec(), as nanoGPT does: each argument is either a config file, run as
 # Python over train.py's globals, or --key=value overriding one of those globals.
-# ruff: noqa: F821 (the names are train.py's)
 import sys
 from ast import literal_eval
 

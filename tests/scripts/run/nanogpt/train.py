@@ -47,7 +47,7 @@ config_keys = [k for k, v in globals().items() if not k.startswith("_") and isin
 exec(open("configurator.py").read())  # noqa: PTH123, SIM115
 config = {k: globals()[k] for k in config_keys}
 
-os.makedirs(out_dir, exist_ok=True)
+os.makedirs(out_dir, exist_ok=True)  # noqa: PTH103
 torch.manual_seed(seed)
 device_type = "cuda" if "cuda" in device else "cpu"
 ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
