@@ -419,6 +419,10 @@ class Observer:
         self._last: tuple[object, torch.Tensor] | None = None  # (who took it, loss) of the last step
         self._stepping = False
         self._root_owner: dict[int, int] = {}  # id(model) -> index of the first Observed on it
+        self._steps_taken = 0
+        # GradScaler: the last scaled loss and the loss before scaling; the scaler, so skips are counted.
+        self._unscaled: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._scaler: Any = None
 
     # -- installing ------------------------------------------------------------------
     def __enter__(self) -> Observer:
@@ -431,6 +435,9 @@ class Observer:
         self._undo.append(post.remove)
         self._patch(torch.autograd, "backward", self._backward_wrapper)
         self._patch(torch.optim.Optimizer, "__init__", self._init_wrapper)
+        scaler = torch.amp.GradScaler
+        self._patch(scaler, "scale", self._scale_wrapper)
+        self._patch(scaler, "step", self._scaler_step_wrapper)
         return self
 
     def _patch(self, owner: Any, name: str, make: Callable[[Any], Any]) -> None:
@@ -471,6 +478,39 @@ class Observer:
 
         return init
 
+    def _scale_wrapper(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        observer = weakref.ref(self)
+
+        @functools.wraps(original)
+        def scale(scaler: Any, outputs: Any) -> Any:
+            import torch
+
+            scaled = call_user(original, scaler, outputs)
+            me = observer()
+            if me is not None and me._undo and scaled is not outputs:
+                me._scaler = scaler
+                if isinstance(outputs, torch.Tensor) and outputs.numel() == 1:
+                    me._unscaled = (scaled, outputs.detach().reshape(()))
+            return scaled
+
+        return scale
+
+    def _scaler_step_wrapper(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        observer = weakref.ref(self)
+
+        @functools.wraps(original)
+        def step(scaler: Any, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
+            me = observer()
+            before = me._steps_taken if me is not None else 0
+            result = call_user(original, scaler, optimizer, *args, **kwargs)
+            if me is not None and me._undo and me._steps_taken == before:
+                # Inf/NaN gradients: GradScaler skipped optimizer.step(); this iteration's losses
+                # belong to no step (the probe counts the skip from the drop in scale).
+                me._pending.clear()
+            return result
+
+        return step
+
     # -- the loss ----------------------------------------------------------------------
     def _saw_backward(self, tensors: Any) -> None:
         import torch
@@ -481,7 +521,12 @@ class Observer:
         given = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
         for t in given:
             if isinstance(t, torch.Tensor) and t.numel() == 1:
-                self._pending.append(t.detach().reshape(()))
+                scaled = self._unscaled
+                if scaled is not None and scaled[0] is t:
+                    self._pending.append(scaled[1])  # the loss, not the loss times GradScaler's scale
+                    self._unscaled = None
+                else:
+                    self._pending.append(t.detach().reshape(()))
                 if self.classes is None and self.backward_calls <= CLASS_LOOKS:
                     self.classes = classes_of(t)
 
@@ -508,6 +553,7 @@ class Observer:
         found = next((o for o in self.observed if o.optimizer is optimizer), None)
         if found is None:
             found = self._observe(optimizer)
+        self._steps_taken += 1
         loss = self._take_loss(optimizer)
         if loss is not None:
             found.watch.probe.set_step_loss(loss)
@@ -555,7 +601,7 @@ class Observer:
 
             prefixed = len(named) > 1
             model = _view_class()(named if prefixed else [("", named[0][1])], keep)
-        watch = Watch(model, optimizer, every=self.every)
+        watch = Watch(model, optimizer, every=self.every, scaler=self._scaler)
         watch.__enter__()
         label = _label(optimizer, f"{type(optimizer).__name__} #{len(self.observed) + 1}")
         observed = Observed(optimizer, watch, label, named, prefixed)

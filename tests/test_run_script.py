@@ -277,6 +277,36 @@ def test_a_script_that_swallows_the_stop_takes_no_further_step(tmp_path: Path, m
     assert seen_after(tmp_path) == {"steps": 3, "swallowed": 997}
 
 
+def test_grad_scaler_loss_is_unscaled_and_its_skipped_step_counted(tmp_path: Path) -> None:
+    script = write(
+        tmp_path,
+        "amp.py",
+        f"""
+        import json
+        import torch
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.05)
+        scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+        stepped = []
+        for i in range(8):
+            opt.zero_grad()
+            loss = model(torch.randn(16, 3)).pow(2).mean()
+            if i == 2:
+                loss = loss * float("inf")  # GradScaler skips this step
+            scaler.scale(loss).backward()
+            if i != 2:
+                stepped.append(loss.item())
+            json.dump(stepped, open({str(tmp_path / "losses.json")!r}, "w"))
+            scaler.step(opt)
+            scaler.update()
+        """,
+    )
+    report = run_json(tmp_path, "--steps", "5", script)
+    assert report["run"]["skipped_steps"] == 1
+    assert losses(report) == pytest.approx(json.loads((tmp_path / "losses.json").read_text()), rel=1e-6)
+
+
 # ------------------------------------------------------------------ the script's own failures
 
 
