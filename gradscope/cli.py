@@ -164,7 +164,7 @@ def run_command(
     ] = None,
     module: Annotated[bool, typer.Option("-m", help="SCRIPT is a module name, run as `python -m` runs it.")] = False,
     steps: Annotated[
-        int | None, typer.Option(help=f"Stop the script after this many measured steps [default: {DEFAULT_STEPS}].")
+        int | None, typer.Option(help=f"Stop the script after this many measured steps (default {DEFAULT_STEPS}).")
     ] = None,
     no_stop: Annotated[bool, typer.Option("--no-stop", help="Let the script run to its end.")] = False,
     every: Annotated[int, typer.Option(help="Measure every k-th optimizer step.")] = 1,

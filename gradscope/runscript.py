@@ -182,36 +182,26 @@ def run_script(run: ScriptRun) -> Outcome:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
-            if observer.stopped and _from_stop(exc):
-                pass  # the script's own clean-up raised while our stop unwound it
-            elif not raised_by_user(exc):
+            # Also an exception of the script's clean-up while the stop unwound it (a checkpoint
+            # that failed to write in `finally`): its files may not be whole, so it is a failure.
+            if not raised_by_user(exc):
                 raise InternalError.of(exc) from exc
-            else:
-                crash = exc
+            crash = exc
     wall = time.perf_counter() - started
     if crash is not None and not observer.observed:
-        raise _crashed(run, crash, before=True) from crash
+        raise _crashed(run, crash, "before its first optimizer step") from crash
     if not observer.observed:
         raise ScriptError(observer.why_nothing(run.short))
     report = observer.report(run, wall)
-    return Outcome(report, None if crash is None else _crashed(run, crash, before=False))
+    if crash is None:
+        return Outcome(report)
+    when = "in its own clean-up as gradscope stopped it" if observer.stopped else "after the steps the report covers"
+    return Outcome(report, _crashed(run, crash, when))
 
 
-def _from_stop(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    link: BaseException | None = exc
-    while link is not None and id(link) not in seen:
-        if isinstance(link, StopScript):
-            return True
-        seen.add(id(link))
-        link = link.__cause__ or link.__context__
-    return False
-
-
-def _crashed(run: ScriptRun, exc: BaseException, *, before: bool) -> ScriptCrashed:
+def _crashed(run: ScriptRun, exc: BaseException, when: str) -> ScriptCrashed:
     from gradscope.loader import describe
 
-    when = "before its first optimizer step" if before else "after the steps the report covers"
     if isinstance(exc, SystemExit):
         # argparse and friends print their own message before exiting: no traceback to add.
         return ScriptCrashed(f"{run.short} exited with {describe(exc)} {when} (its own message is above)")
@@ -420,6 +410,7 @@ class Observer:
         self._stepping = False
         self._root_owner: dict[int, int] = {}  # id(model) -> index of the first Observed on it
         self._steps_taken = 0
+        self._labels: dict[int, str] = {}  # id(model) -> its name in the report
         # GradScaler: the last scaled loss and the loss before scaling; the scaler, so skips are counted.
         self._unscaled: tuple[torch.Tensor, torch.Tensor] | None = None
         self._scaler: Any = None
@@ -580,7 +571,7 @@ class Observer:
         named = [(_label(root, type(root).__name__), root) for root in roots]
         if loose:
             named.append(("tensors", _holder(loose)))
-        named = _distinct(named, [label for o in self.observed for label, _ in o.roots])
+        named = self._distinct(named)
         firsts = {id(root) for _, root in named if id(root) not in self._root_owner}
         for _, root in named:
             self._root_owner.setdefault(id(root), len(self.observed))
@@ -607,6 +598,20 @@ class Observer:
         observed = Observed(optimizer, watch, label, named, prefixed)
         self.observed.append(observed)
         return observed
+
+    def _distinct(self, named: list[tuple[str, nn.Module]]) -> list[tuple[str, nn.Module]]:
+        """One name per model: the name it got from an earlier optimizer, else its own made unique."""
+        out: list[tuple[str, nn.Module]] = []
+        for label, root in named:
+            name = self._labels.get(id(root))
+            if name is None:
+                used = set(self._labels.values())
+                name, n = label, 2
+                while name in used:
+                    name, n = f"{label}{n}", n + 1
+                self._labels[id(root)] = name
+            out.append((name, root))
+        return out
 
     def why_nothing(self, script: str) -> str:
         """One line for a script that stepped no optimizer."""
@@ -637,25 +642,13 @@ class Observer:
         )
         if record.run.loss_source != "none" and self.classes is not None:
             record = replace(record, run=replace(record.run, classes=self.classes))
-        done = record.steps[-1].step + 1 if record.steps else 0
+        done = max(o.watch.probe.steps_seen for o in self.observed)
         if self.stopped:
             notes.insert(0, f"gradscope stopped {run.short} after {done} step(s), at a step boundary")
         elif run.steps is not None and len(record.steps) < run.steps:
             notes.insert(0, f"{run.short} ended after {done} step(s), before --steps {run.steps}")
         report = build_report(record, None, replay=False, notes=tuple(notes), extra={"argv": [run.name, *run.args]})
         return replace(report, notes=_reworded(report.notes, run, mixed, bool(report.recommendations)))
-
-
-def _distinct(named: list[tuple[str, nn.Module]], taken: list[str]) -> list[tuple[str, nn.Module]]:
-    out: list[tuple[str, nn.Module]] = []
-    used = set(taken)
-    for label, root in named:
-        name, n = label, 2
-        while name in used:
-            name, n = f"{label}{n}", n + 1
-        used.add(name)
-        out.append((name, root))
-    return out
 
 
 def _reworded(notes: tuple[str, ...], run: ScriptRun, mixed: bool, recommended: bool) -> tuple[str, ...]:

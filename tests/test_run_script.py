@@ -358,6 +358,30 @@ def test_a_crash_after_some_steps_still_reports_them_and_exits_3(tmp_path: Path)
     assert len(json.loads(out.read_text())["steps"]) == 5
 
 
+def test_a_failing_clean_up_after_the_stop_is_the_scripts_failure(tmp_path: Path) -> None:
+    script = write(
+        tmp_path,
+        "train.py",
+        """
+        import torch
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        try:
+            for i in range(100):
+                opt.zero_grad()
+                model(torch.randn(4, 3)).pow(2).mean().backward()
+                opt.step()
+        finally:
+            raise OSError("no space left on device")
+        """,
+    )
+    result = invoke("--steps", "3", script)
+    assert result.exit_code == 3, result.output
+    assert "verdict:" in result.output
+    (line,) = error_lines(result.output)
+    assert "OSError: no space left" in line and "in its own clean-up as gradscope stopped it" in line
+
+
 @pytest.mark.parametrize(
     ("body", "words"),
     [
