@@ -167,6 +167,9 @@ def run_command(
         int | None, typer.Option(help=f"Stop the script after this many measured steps (default {DEFAULT_STEPS}).")
     ] = None,
     no_stop: Annotated[bool, typer.Option("--no-stop", help="Let the script run to its end.")] = False,
+    budget: Annotated[
+        float, typer.Option(help="Also stop at the first step after this many seconds (0: no limit).")
+    ] = 0.0,
     every: Annotated[int, typer.Option(help="Measure every k-th optimizer step.")] = 1,
     seed: Annotated[int | None, typer.Option(help="Seed torch before the script runs (default: no seeding).")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
@@ -190,12 +193,14 @@ def run_command(
             raise UsageError("--steps and --no-stop contradict each other; give one")
         if (steps is not None and steps < 1) or every < 1:
             raise UsageError("--steps and --every must be at least 1")
+        if not budget >= 0 or (no_stop and budget):  # `not >=` also refuses NaN
+            raise UsageError("--budget must be 0 (no limit) or a number of seconds, and not with --no-stop")
         json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
         if not module:
             _not_an_input([json_path, csv_path, plots], [Path(target[0])])
         _check_outputs([json_path, csv_path], plots)
         limit = None if no_stop else (steps or DEFAULT_STEPS)
-        config = ScriptRun(target[0], tuple(target[1:]), module, limit, every, seed)
+        config = ScriptRun(target[0], tuple(target[1:]), module, limit, every, seed, budget or None)
         outcome = run_script(config)
         print_report(outcome.report, quiet=quiet)
         _outputs(outcome.report, json_path, csv_path, plots)

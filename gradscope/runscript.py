@@ -64,6 +64,7 @@ class ScriptRun:
     steps: int | None = 20  # None: let the script run to its end
     every: int = 1
     seed: int | None = None
+    budget: float | None = None  # seconds from the script's start; stop at the first step boundary after
 
     @property
     def name(self) -> str:
@@ -165,7 +166,7 @@ def run_script(run: ScriptRun) -> Outcome:
 
     if run.seed is not None:
         runner.seed_everything(run.seed)
-    observer = Observer(run.steps, run.every)
+    observer = Observer(run.steps, run.every, run.budget)
     crash: BaseException | None = None
     with as_python_would(run), contextlib.ExitStack() as stack:
         if run.module:
@@ -396,8 +397,10 @@ class Observer:
 
     steps: int | None
     every: int
+    budget: float | None = None
     observed: list[Observed] = field(default_factory=list)
     stopped: bool = False
+    out_of_time: bool = False
     backward_calls: int = 0
     created: list[str] = field(default_factory=list)  # class names of the optimizers constructed
     classes: int | None = None  # of the cross-entropy the script's loss is, when it is one
@@ -410,6 +413,7 @@ class Observer:
         self._stepping = False
         self._root_owner: dict[int, int] = {}  # id(model) -> index of the first Observed on it
         self._steps_taken = 0
+        self._started = time.perf_counter()
         self._labels: dict[int, str] = {}  # id(model) -> its name in the report
         # GradScaler: the last scaled loss and the loss before scaling; the scaler, so skips are counted.
         self._unscaled: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -552,6 +556,9 @@ class Observer:
 
     def _post_step(self, _optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
         self._stepping = False
+        if self.budget is not None and time.perf_counter() - self._started >= self.budget:
+            self.stopped = self.out_of_time = True
+            raise StopScript
         if self.steps is None:
             return
         counts = [len(o.watch.probe.records) for o in self.observed]
@@ -643,7 +650,13 @@ class Observer:
         if record.run.loss_source != "none" and self.classes is not None:
             record = replace(record, run=replace(record.run, classes=self.classes))
         done = max(o.watch.probe.steps_seen for o in self.observed)
-        if self.stopped:
+        if self.out_of_time:
+            notes.insert(
+                0,
+                f"gradscope stopped {run.short} after {done} step(s), at a step boundary, when its "
+                f"--budget of {self.budget:g} s ran out",
+            )
+        elif self.stopped:
             notes.insert(0, f"gradscope stopped {run.short} after {done} step(s), at a step boundary")
         elif run.steps is not None and len(record.steps) < run.steps:
             notes.insert(0, f"{run.short} ended after {done} step(s), before --steps {run.steps}")

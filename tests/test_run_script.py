@@ -248,6 +248,27 @@ def test_no_stop_runs_to_the_end_and_measures_every_kth_step(tmp_path: Path) -> 
     assert report["run"]["every"] == 4
 
 
+def test_the_budget_stops_a_slow_script_at_a_step_boundary(tmp_path: Path) -> None:
+    script = write(
+        tmp_path,
+        "slow.py",
+        """
+        import time
+        import torch
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(2000):  # 0.1 s a step: minutes, unless stopped
+            opt.zero_grad()
+            model(torch.randn(4, 3)).pow(2).mean().backward()
+            time.sleep(0.1)
+            opt.step()
+        """,
+    )
+    report = run_json(tmp_path, "--budget", "1", "--steps", "1000", script)
+    assert 1 <= len(report["steps"]) < 100
+    assert any("when its --budget of 1 s ran out" in note for note in report["notes"])
+
+
 def test_a_script_that_swallows_the_stop_takes_no_further_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     script = write(
@@ -440,5 +461,6 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert invoke().exit_code == 2
     assert invoke(tmp_path / "missing.py").exit_code == 2
     assert invoke("--no-stop", "--steps", "3", RUN / "gan.py").exit_code == 2
+    assert invoke("--no-stop", "--budget", "5", RUN / "gan.py").exit_code == 2
     assert invoke("--bogus", RUN / "gan.py").exit_code == 2  # a mistyped option is not taken for SCRIPT
     assert invoke("-m", "no_such_module_here").exit_code == 2
