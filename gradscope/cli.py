@@ -193,6 +193,8 @@ def run_command(
             raise UsageError("--steps and --no-stop contradict each other; give one")
         if (steps is not None and steps < 1) or every < 1:
             raise UsageError("--steps and --every must be at least 1")
+        if seed is not None and not 0 <= seed < 2**63:
+            raise UsageError(f"--seed must be between 0 and 2**63-1 (got {seed})")
         if not budget >= 0 or (no_stop and budget):  # `not >=` also refuses NaN
             raise UsageError("--budget must be 0 (no limit) or a number of seconds, and not with --no-stop")
         json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
