@@ -389,6 +389,8 @@ class Observed:
     label: str
     roots: list[tuple[str, nn.Module]]  # (name in the script, model)
     prefixed: bool  # the watch's layer names already start with the model's name
+    held: frozenset[int]  # ids of the parameters it steps
+    renewed: int = 0  # times the script replaced it by a new optimizer over the same parameters
 
 
 @dataclass
@@ -570,7 +572,10 @@ class Observer:
         from gradscope.watcher import Watch
 
         params = [p for g in optimizer.param_groups for p in g["params"]]
-        held = {id(p) for p in params}
+        held = frozenset(id(p) for p in params)
+        earlier = next((o for o in self.observed if o.held == held), None)
+        if earlier is not None:
+            return self._renew(earlier, optimizer)
         roots, loose = owning_roots(params, _modules())
         others = {
             id(p) for other in self._alive if other is not optimizer for g in other.param_groups for p in g["params"]
@@ -602,9 +607,21 @@ class Observer:
         watch = Watch(model, optimizer, every=self.every, scaler=self._scaler)
         watch.__enter__()
         label = _label(optimizer, f"{type(optimizer).__name__} #{len(self.observed) + 1}")
-        observed = Observed(optimizer, watch, label, named, prefixed)
+        observed = Observed(optimizer, watch, label, named, prefixed, held)
         self.observed.append(observed)
         return observed
+
+    def _renew(self, earlier: Observed, optimizer: torch.optim.Optimizer) -> Observed:
+        """A new optimizer over the parameters of one already measured (a script that builds its
+        optimizer again each epoch or stage): the same probe goes on, hooked to the new one, so
+        the steps stay one series. (Its step hooks registered here still run for this step:
+        torch reads an optimizer's own hooks after the global ones.)"""
+        probe = earlier.watch.probe
+        probe.detach()
+        probe.optimizer = earlier.watch.optimizer = earlier.optimizer = optimizer
+        probe.attach()
+        earlier.renewed += 1
+        return earlier
 
     def _distinct(self, named: list[tuple[str, nn.Module]]) -> list[tuple[str, nn.Module]]:
         """One name per model: the name it got from an earlier optimizer, else its own made unique."""
@@ -650,6 +667,12 @@ class Observer:
         if record.run.loss_source != "none" and self.classes is not None:
             record = replace(record, run=replace(record.run, classes=self.classes))
         done = max(o.watch.probe.steps_seen for o in self.observed)
+        for o in self.observed:
+            if o.renewed:
+                notes.append(
+                    f"{run.short} built a new {type(o.optimizer).__name__} over the same parameters "
+                    f"{o.renewed} time(s); its steps are measured as one series ({o.label})"
+                )
         if self.out_of_time:
             notes.insert(
                 0,

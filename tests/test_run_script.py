@@ -147,6 +147,31 @@ def test_two_optimizers_over_one_model_measure_each_layer_once(tmp_path: Path) -
     assert all(loss is not None for loss in losses(report))
 
 
+def test_an_optimizer_built_anew_each_epoch_is_one_series(tmp_path: Path) -> None:
+    script = write(
+        tmp_path,
+        "stages.py",
+        """
+        import torch
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+        x = torch.randn(64, 4)
+        y = (x[:, 0] > 0).long()
+        for epoch in range(50):
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1 / (epoch + 1))
+            for xb, yb in zip(x.split(16), y.split(16)):
+                optimizer.zero_grad()
+                torch.nn.functional.cross_entropy(model(xb), yb).backward()
+                optimizer.step()
+        """,
+    )
+    report = run_json(tmp_path, "--steps", "10", script, code=None)
+    assert [layer["name"] for layer in report["layers"]] == ["0", "2"]
+    assert len(report["steps"]) == 10
+    assert [s["lr"] for s in report["steps"]] == [[0.1]] * 4 + [[0.05]] * 4 + [[0.1 / 3]] * 2
+    assert any("built a new SGD over the same parameters 2 time(s)" in note for note in report["notes"])
+
+
 def test_checkpoint_written_in_finally_is_whole_after_the_stop(tmp_path: Path) -> None:
     ckpt, log = tmp_path / "ckpt.pt", tmp_path / "log.txt"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
