@@ -523,7 +523,9 @@ class Observer:
                     self._pending.append(scaled[1])  # the loss, not the loss times GradScaler's scale
                     self._unscaled = None
                 else:
-                    self._pending.append(t.detach().reshape(()))
+                    # Kept as given (not detached: one op less per step); the probe detaches it
+                    # when it takes the step's loss, as it does a loss handed to watch.
+                    self._pending.append(t)
                 if self.classes is None and self.backward_calls <= CLASS_LOOKS:
                     self.classes = classes_of(t)
 
@@ -534,7 +536,10 @@ class Observer:
 
         if self._pending:
             losses, self._pending = self._pending, []
-            value = losses[0] if len(losses) == 1 else torch.stack([v.to(torch.float64) for v in losses]).sum()
+            if len(losses) == 1:
+                value = losses[0]
+            else:
+                value = torch.stack([v.detach().reshape(()).to(torch.float64) for v in losses]).sum()
             self._last = (optimizer, value)
             return value
         if self._last is not None and self._last[0] is not optimizer:

@@ -2,16 +2,14 @@
 
 The scripts under tests/scripts/run/ are written as users write them (argparse + DataLoader,
 nanoGPT's train.py with a config file, a GAN, a checkpoint in `finally`); none of them knows
-gradscope. Runs go through typer's CliRunner in this process; the checkpoint test runs a real
-`python -m gradscope run` so the process's own exit path is covered too.
+gradscope. Runs go through typer's CliRunner in this process (the process exit path of
+`python -m gradscope` is the same for every command and tested in test_cli.py).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -174,14 +172,11 @@ def test_an_optimizer_built_anew_each_epoch_is_one_series(tmp_path: Path) -> Non
 
 def test_checkpoint_written_in_finally_is_whole_after_the_stop(tmp_path: Path) -> None:
     ckpt, log = tmp_path / "ckpt.pt", tmp_path / "log.txt"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
-    done = subprocess.run(
-        [sys.executable, "-m", "gradscope", "run", "--steps", "20", "--json", tmp_path / "run.json",
-         RUN / "checkpoint_finally.py", "--out", ckpt, "--log", log],
-        capture_output=True, text=True, timeout=300, env=env, check=False, cwd=tmp_path,
+    result = invoke(
+        "--steps", "20", "--json", tmp_path / "run.json", RUN / "checkpoint_finally.py", "--out", ckpt, "--log", log
     )  # fmt: skip
-    assert done.returncode in (0, 1), done.stderr
-    assert "checkpoint written after 19 completed iterations" in done.stderr
+    assert result.exit_code in (0, 1), result.output
+    assert "checkpoint written after 19 completed iterations" in result.output
     saved = torch.load(ckpt, weights_only=True)
     # Stopped inside the 20th optimizer.step(), after its update: the weights are those of 20 steps.
     sys.path.insert(0, str(RUN))
