@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
-import math
 import os
 import runpy
 import sys
@@ -30,23 +28,22 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from gradscope import runmodels
 from gradscope.errors import InternalError, ScriptError, UsageError, call_user, raised_by_user
+from gradscope.runmerge import Observed, merge, reworded
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from gradscope.types import LayerInfo, Report, RunRecord, StepRecord
-    from gradscope.watcher import Watch
+    from gradscope.types import Report
 
 # Past this many steps of its busiest optimizer, a run stops without waiting for an optimizer that
 # steps rarely (one per 10 iterations, say) to reach --steps too.
 PATIENCE = 4
-UNVERIFIED = "numeric recommendations were not verified"
-NO_LOSS = "no loss was recorded"
 
 
 class StopScript(BaseException):
@@ -239,158 +236,7 @@ def user_traceback(exc: BaseException) -> str:
     return "".join(shown.format())
 
 
-# The first few backward() calls are looked at for a cross-entropy; later ones cost nothing.
-CLASS_LOOKS = 3
-# Autograd nodes that scale or copy a scalar loss (a division by the accumulation steps, say).
-SCALINGS = frozenset({"DivBackward0", "DivBackward1", "MulBackward0", "MulBackward1", "CloneBackward0"})
-
-
-def classes_of(loss: torch.Tensor) -> int | None:
-    """The classes C when `loss` is a cross-entropy (F.cross_entropy, nn.CrossEntropyLoss), read from
-    its autograd graph: the rules judge a classifier's loss against ln(C), as `diagnose` does when
-    it computes the cross-entropy itself."""
-    node = loss.grad_fn
-    for _ in range(4):
-        if node is None:
-            return None
-        name = node.name()
-        if name in {"NllLossBackward0", "NllLoss2DBackward0"}:
-            shape = getattr(node, "_saved_self", None)
-            shape = getattr(shape, "shape", None)
-            if shape is None or len(shape) == 0:
-                return None
-            return int(shape[1] if len(shape) >= 2 else shape[0])
-        if name not in SCALINGS or not node.next_functions:
-            return None
-        node = node.next_functions[0][0]
-    return None
-
-
-# ---------------------------------------------------------------- finding the models
-
-
-def _modules() -> list[nn.Module]:
-    from torch import nn
-
-    # Collected first, so a wrapper the script built and dropped is not taken for the model's parent.
-    gc.collect()
-    # type(), not isinstance: isinstance reads __class__, which some torch objects warn on.
-    return [o for o in gc.get_objects() if issubclass(type(o), nn.Module)]
-
-
-def _unwrap(module: nn.Module) -> nn.Module:
-    """The model inside torch.compile's and DataParallel's wrappers, named as without them."""
-    from torch import nn
-
-    for attr in ("_orig_mod", "module"):
-        inner = getattr(module, attr, None)
-        if isinstance(inner, nn.Module) and list(module.children()) == [inner]:
-            return _unwrap(inner)
-    return module
-
-
-def owning_roots(params: list[torch.Tensor], modules: list[nn.Module]) -> tuple[list[nn.Module], list[torch.Tensor]]:
-    """The outermost modules holding `params` (in the order of their first parameter), and the
-    parameters no module holds."""
-    owners: dict[int, list[nn.Module]] = {}
-    parents: dict[int, list[nn.Module]] = {}
-    for m in modules:
-        for owned in m._parameters.values():
-            if owned is not None:
-                owners.setdefault(id(owned), []).append(m)
-        for child in m._modules.values():
-            if child is not None:
-                parents.setdefault(id(child), []).append(m)
-    roots: dict[int, nn.Module] = {}
-    loose: list[torch.Tensor] = []
-    for p in params:
-        found = owners.get(id(p))
-        if not found:
-            loose.append(p)
-            continue
-        stack, seen = list(found), set()
-        while stack:
-            m = stack.pop()
-            if id(m) in seen:
-                continue
-            seen.add(id(m))
-            above = parents.get(id(m))
-            if above:
-                stack += above
-            else:
-                top = _unwrap(m)
-                roots.setdefault(id(top), top)
-    return list(roots.values()), loose
-
-
-def _label(obj: object, fallback: str) -> str:
-    """The name the script gives `obj` (a local or global of its innermost frame that holds it)."""
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        module = frame.f_globals.get("__name__", "")
-        if not (isinstance(module, str) and module.split(".")[0] in {"gradscope", "torch"}):
-            for name, value in list(frame.f_locals.items()):
-                if value is obj and not name.startswith("_"):
-                    return name
-        frame = frame.f_back
-    return fallback
-
-
-def _holder(loose: list[torch.Tensor]) -> nn.Module:
-    """A module holding tensors the optimizer steps that belong to no module, so they are measured too."""
-    from torch import nn
-
-    holder = nn.Module()
-    for i, t in enumerate(loose):
-        # Directly into _parameters: they may be plain tensors with requires_grad, which
-        # register_parameter refuses; the probe only reads them.
-        holder._parameters[str(i)] = t  # type: ignore[assignment]
-    return holder
-
-
-def _view_class() -> type[nn.Module]:
-    from torch import nn
-
-    class View(nn.Module):
-        """The layers of one or more models that one optimizer steps, named as in their models.
-
-        Several optimizers over one model each get a view, so each layer is measured once, by
-        the probe of the optimizer that steps it. Modules without parameters (activations,
-        containers) stay, so a layer still knows the activation after it.
-        """
-
-        def __init__(self, roots: list[tuple[str, nn.Module]], keep: Callable[[nn.Module], bool]) -> None:
-            super().__init__()
-            # Plain attributes, not children: the user's modules are not re-parented.
-            self.__dict__["_roots"] = roots
-            self.__dict__["_keep"] = keep
-
-        def named_modules(
-            self, memo: set[nn.Module] | None = None, prefix: str = "", remove_duplicate: bool = True
-        ) -> Iterator[tuple[str, nn.Module]]:
-            for label, root in self.__dict__["_roots"]:
-                start = f"{prefix}.{label}" if prefix and label else prefix or label
-                for name, module in root.named_modules(memo, start, remove_duplicate):
-                    if self.__dict__["_keep"](module):
-                        yield name, module
-
-    return View
-
-
 # ---------------------------------------------------------------- observing
-
-
-@dataclass
-class Observed:
-    """One optimizer of the script and the watch measuring it."""
-
-    optimizer: torch.optim.Optimizer
-    watch: Watch
-    label: str
-    roots: list[tuple[str, nn.Module]]  # (name in the script, model)
-    prefixed: bool  # the watch's layer names already start with the model's name
-    held: frozenset[int]  # ids of the parameters it steps
-    renewed: int = 0  # times the script replaced it by a new optimizer over the same parameters
 
 
 @dataclass
@@ -526,8 +372,8 @@ class Observer:
                     # Kept as given (not detached: one op less per step); the probe detaches it
                     # when it takes the step's loss, as it does a loss handed to watch.
                     self._pending.append(t)
-                if self.classes is None and self.backward_calls <= CLASS_LOOKS:
-                    self.classes = classes_of(t)
+                if self.classes is None and self.backward_calls <= runmodels.CLASS_LOOKS:
+                    self.classes = runmodels.classes_of(t)
 
     def _take_loss(self, optimizer: object) -> torch.Tensor | None:
         """The loss of this step: the scalars backward() ran on since the last step. None
@@ -581,13 +427,13 @@ class Observer:
         earlier = next((o for o in self.observed if o.held == held), None)
         if earlier is not None:
             return self._renew(earlier, optimizer)
-        roots, loose = owning_roots(params, _modules())
+        roots, loose = runmodels.owning_roots(params, runmodels.live_modules())
         others = {
             id(p) for other in self._alive if other is not optimizer for g in other.param_groups for p in g["params"]
         }
-        named = [(_label(root, type(root).__name__), root) for root in roots]
+        named = [(runmodels.script_name(root, type(root).__name__), root) for root in roots]
         if loose:
-            named.append(("tensors", _holder(loose)))
+            named.append(("tensors", runmodels.holder_of(loose)))
         named = self._distinct(named)
         firsts = {id(root) for _, root in named if id(root) not in self._root_owner}
         for _, root in named:
@@ -608,10 +454,10 @@ class Observer:
                 return first_of.get(id(module)) in firsts and not any(i in others for i in own)
 
             prefixed = len(named) > 1
-            model = _view_class()(named if prefixed else [("", named[0][1])], keep)
+            model = runmodels.view_class()(named if prefixed else [("", named[0][1])], keep)
         watch = Watch(model, optimizer, every=self.every, scaler=self._scaler)
         watch.__enter__()
-        label = _label(optimizer, f"{type(optimizer).__name__} #{len(self.observed) + 1}")
+        label = runmodels.script_name(optimizer, f"{type(optimizer).__name__} #{len(self.observed) + 1}")
         observed = Observed(optimizer, watch, label, named, prefixed, held)
         self.observed.append(observed)
         return observed
@@ -689,141 +535,4 @@ class Observer:
         elif run.steps is not None and len(record.steps) < run.steps:
             notes.insert(0, f"{run.short} ended after {done} step(s), before --steps {run.steps}")
         report = build_report(record, None, replay=False, notes=tuple(notes), extra={"argv": [run.name, *run.args]})
-        return replace(report, notes=_reworded(report.notes, run, mixed, bool(report.recommendations)))
-
-
-def _reworded(notes: tuple[str, ...], run: ScriptRun, mixed: bool, recommended: bool) -> tuple[str, ...]:
-    """The diagnosis and recommendation notes speak of watch(); say what holds for a run."""
-    out = []
-    for note in notes:
-        said = note
-        if note.startswith(UNVERIFIED):
-            continue  # said below for every recommendation, not only the numeric ones
-        if note.startswith(NO_LOSS):
-            head = note.split("; pass it with")[0]
-            why = (
-                "the optimizers step on different losses (adversarial or separate objectives), so there is "
-                "no one loss curve to judge"
-                if mixed
-                else f"{run.short} called backward() on no scalar before its steps"
-            )
-            said = f"{head}: {why}"
-        out.append(said)
-    if recommended:
-        out.append(
-            f"the recommendations are not verified: gradscope run cannot replay {run.short}'s own loop; to "
-            "verify them, write a model script (model, data, optimizer) for the same model and run "
-            "`gradscope diagnose model.py`"
-        )
-    return tuple(out)
-
-
-# ---------------------------------------------------------------- one record from several watches
-
-
-def _renamed(layer: LayerInfo, label: str) -> LayerInfo:
-    def put(name: str) -> str:
-        return label if name == "(root)" else f"{label}.{name}"
-
-    return replace(
-        layer,
-        name=put(layer.name),
-        param_names=tuple(f"{label}.{n}" for n in layer.param_names),
-        shared_with=tuple(put(n) for n in layer.shared_with),
-        activation_name=None if layer.activation_name is None else put(layer.activation_name or "(root)"),
-    )
-
-
-def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRecord, list[str]]:
-    """One record over every optimizer: the layers of all, their steps side by side."""
-    import torch
-
-    from gradscope import __version__
-    from gradscope.types import RunInfo, RunRecord
-
-    records = [o.watch.record() for o in observed]
-    models = {id(root): root for o in observed for _, root in o.roots}
-    several = len(models) > 1
-    layers: list[LayerInfo] = []
-    columns: list[tuple[int, int]] = []
-    at: dict[str, int] = {}
-    for k, (o, rec) in enumerate(zip(observed, records, strict=True)):
-        for i, measured in enumerate(rec.layers):
-            layer = _renamed(measured, o.roots[0][0]) if several and not o.prefixed else measured
-            j = at.get(layer.name)
-            if j is None:
-                at[layer.name] = len(layers)
-                layers.append(layer)
-                columns.append((k, i))
-            elif layer.optimized and not layers[j].optimized:  # measured under the optimizer that steps it
-                layers[j], columns[j] = layer, (k, i)
-    counts = [len(r.steps) for r in records]
-    n = min(counts)
-    steps = [_joined([r.steps[s] for r in records], columns) for s in range(n)]
-    notes: list[str] = []
-    if len(observed) > 1:
-        notes.append(_who_steps_what(observed, layers, columns))
-        if len(set(counts)) > 1:
-            notes.append(
-                "the optimizers stepped unequally often ("
-                + ", ".join(f"{o.label} {c}" for o, c in zip(observed, counts, strict=True))
-                + f" recorded steps); the report sets their first {n} side by side"
-            )
-    first = records[0].run
-    unique = {id(p): p for root in models.values() for p in root.parameters()}
-    info = RunInfo(
-        script=run.name,
-        steps=len(steps),
-        seed=run.seed,
-        device=first.device,
-        dtype=first.dtype,
-        optimizer=" + ".join(r.run.optimizer for r in records),
-        lr=tuple(lr for r in records for lr in r.run.lr),
-        torch=torch.__version__,
-        gradscope=__version__,
-        wall_s=round(wall, 3),
-        total_params=sum(p.numel() for p in unique.values()),
-        trainable_params=sum(p.numel() for p in unique.values() if p.requires_grad),
-        skipped_steps=sum(r.run.skipped_steps for r in records),
-        loss_source="backward" if any(s.loss is not None for s in steps) else "none",
-        every=run.every,
-    )
-    return RunRecord(run=info, layers=tuple(layers), steps=tuple(steps)), notes
-
-
-def _joined(parts: list[StepRecord], columns: list[tuple[int, int]]) -> StepRecord:
-    from gradscope.types import StepRecord
-
-    if len(parts) == 1 and [i for _, i in columns] == list(range(len(parts[0].grad_norm))):
-        return parts[0]
-
-    def column(name: str) -> tuple[Any, ...]:
-        return tuple(getattr(parts[k], name)[i] for k, i in columns)
-
-    losses = {repr(p.loss) for p in parts}  # repr: NaN equals NaN here
-    grads = column("grad_norm")
-    return StepRecord(
-        step=parts[0].step,
-        loss=parts[0].loss if len(losses) == 1 else None,
-        total_grad_norm=math.hypot(*grads),
-        lr=tuple(lr for p in parts for lr in p.lr),
-        grad_norm=grads,
-        weight_norm=column("weight_norm"),
-        update_norm=column("update_norm"),
-        nonfinite_grad=column("nonfinite_grad"),
-        nonfinite_weight=column("nonfinite_weight"),
-        zero_grad_frac=column("zero_grad_frac"),
-        has_grad=column("has_grad"),
-        dead_unit_frac=column("dead_unit_frac"),
-    )
-
-
-def _who_steps_what(observed: list[Observed], layers: list[LayerInfo], columns: list[tuple[int, int]]) -> str:
-    parts = []
-    for k, o in enumerate(observed):
-        mine = zip(layers, columns, strict=True)
-        names = [layer.name for layer, (owner, _) in mine if owner == k and layer.optimized]
-        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        kind = type(o.optimizer).__name__
-        parts.append(f"{o.label} ({kind}) steps {len(names)} layer(s): {shown or 'none'}")
-    return f"{len(observed)} optimizers: " + "; ".join(parts)
+        return replace(report, notes=reworded(report.notes, run, mixed, bool(report.recommendations)))
