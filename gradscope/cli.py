@@ -184,8 +184,9 @@ def run_command(
     """Run an unmodified training script (`train.py ARGS`) and judge the gradients of its steps."""
     from gradscope.render.terminal import print_report
     from gradscope.report import exit_code
-    from gradscope.runscript import ScriptCrashed, ScriptRun, run_script
+    from gradscope.runscript import Outcome, ScriptCrashed, ScriptRun, run_script
 
+    outcome: Outcome | None = None
     try:
         if not target:
             raise UsageError("give the training script to run: gradscope run [OPTIONS] SCRIPT [SCRIPT_ARGS]...")
@@ -208,6 +209,8 @@ def run_command(
         _outputs(outcome.report, json_path, csv_path, plots)
         if outcome.crash is not None:
             raise outcome.crash
+        if outcome.interrupted:
+            raise KeyboardInterrupt
     except ScriptCrashed as crash:
         if crash.shown:
             print(crash.shown, file=sys.stderr, end="")
@@ -215,7 +218,8 @@ def run_command(
     except GradscopeError as err:
         _fail(err, debug)
     except KeyboardInterrupt:
-        print("gradscope: error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
+        done = "the report above covers the steps before it" if outcome is not None else "nothing was written"
+        print(f"gradscope: error: interrupted (Ctrl-C); {done}", file=sys.stderr)
         raise typer.Exit(130) from None
     except Exception as exc:  # not a GradscopeError: gradscope itself failed
         raise typer.Exit(_report_internal(exc)) from None

@@ -86,6 +86,7 @@ class Outcome:
 
     report: Report
     crash: ScriptCrashed | None = None
+    interrupted: bool = False  # Ctrl-C: the report covers the steps before it
 
 
 # ---------------------------------------------------------------- running the script
@@ -165,6 +166,7 @@ def run_script(run: ScriptRun) -> Outcome:
         runner.seed_everything(run.seed)
     observer = Observer(run.steps, run.every, run.budget)
     crash: BaseException | None = None
+    interrupted = False
     with as_python_would(run), contextlib.ExitStack() as stack:
         if run.module:
             _check_module(run.script)
@@ -178,7 +180,9 @@ def run_script(run: ScriptRun) -> Outcome:
             if exc.code not in (None, 0):
                 crash = exc
         except KeyboardInterrupt:
-            raise
+            if not observer.observed:
+                raise
+            interrupted = True  # what was measured is kept and judged
         except BaseException as exc:
             # Also an exception of the script's clean-up while the stop unwound it (a checkpoint
             # that failed to write in `finally`): its files may not be whole, so it is a failure.
@@ -191,6 +195,9 @@ def run_script(run: ScriptRun) -> Outcome:
     if not observer.observed:
         raise ScriptError(observer.why_nothing(run.short))
     report = observer.report(run, wall)
+    if interrupted:
+        note = f"interrupted (Ctrl-C) after {len(report.record.steps)} measured step(s); the report covers them"
+        return Outcome(replace(report, notes=(note, *report.notes)), interrupted=True)
     if crash is None:
         return Outcome(report)
     when = "in its own clean-up as gradscope stopped it" if observer.stopped else "after the steps the report covers"

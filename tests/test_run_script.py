@@ -400,6 +400,32 @@ def test_a_crash_after_some_steps_still_reports_them_and_exits_3(tmp_path: Path)
     assert len(json.loads(out.read_text())["steps"]) == 5
 
 
+def test_ctrl_c_after_some_steps_keeps_what_was_measured(tmp_path: Path) -> None:
+    script = write(
+        tmp_path,
+        "train.py",
+        """
+        import torch
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for i in range(100):
+            opt.zero_grad()
+            model(torch.randn(4, 3)).pow(2).mean().backward()
+            opt.step()
+            if i == 5:
+                raise KeyboardInterrupt  # as the user's Ctrl-C lands in the loop
+        """,
+    )
+    out = tmp_path / "run.json"
+    result = invoke("--json", out, script)
+    assert result.exit_code == 130, result.output
+    assert "verdict:" in result.output and "the report above covers the steps before it" in result.output
+    report = json.loads(out.read_text())
+    assert len(report["steps"]) == 6
+    assert report["notes"][0].startswith("interrupted (Ctrl-C) after 6 measured step(s)")
+
+
 def test_a_failing_clean_up_after_the_stop_is_the_scripts_failure(tmp_path: Path) -> None:
     script = write(
         tmp_path,
