@@ -8,7 +8,13 @@ round; the spread of those per-round ratios (25th-75th percentile) is printed to
 Each watch is created once and entered around its blocks; the first recorded step
 of each block pays a cold snapshot, which the ratios include. The one-off cost of
 creating a watch (finding layers, allocating the snapshot) is printed apart.
-Run: python benchmarks/overhead.py [--quick] [--rounds N] [--steps N] [--only NAME]
+
+`gradscope run` is measured apart, on the steps of an unmodified script (overhead_script.py,
+which times its own steps): the same script run plainly, with gradscope.watch inside its loop,
+and under `gradscope run --no-stop`, in rotation, each round in this process. Its first steps
+(where `run` finds the optimizer and its model) are left out of the ratios: that one-off cost
+is printed as "first step ms".
+Run: python benchmarks/overhead.py [--quick] [--rounds N] [--steps N] [--only NAME] [--no-run]
 """
 
 from __future__ import annotations
@@ -184,6 +190,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8, help="training steps per block")
     parser.add_argument("--only", default="", help="run the models whose name contains this")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (the targets are for the CPU)")
+    parser.add_argument("--no-run", action="store_true", help="skip `gradscope run` on a script's own steps")
+    parser.add_argument("--run-only", action="store_true", help="only `gradscope run` against watch")
     args = parser.parse_args()
     rounds, steps = (3, 10) if args.quick else (args.rounds, args.steps)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -191,6 +199,9 @@ def main() -> None:
     if device.type == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device here")
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads"
+    if args.run_only:
+        run_vs_watch(rounds, steps, args.only)
+        return
     print(f"torch {torch.__version__}, {device}, {where}, {rounds} rounds x {steps} steps per mode")
     print(
         f"{'model':28} {'params':>9} {'off ms':>8} {'every=1':>8} {'ratio':>7} {'middle half':>13}"
@@ -219,6 +230,66 @@ def main() -> None:
         print(
             f"noisy: the middle half of the per-round ratios spans more than {NOISY:.2f} for "
             f"{', '.join(noisy)}; other load shared the machine, so rerun before trusting those ratios"
+        )
+    if not args.no_run:
+        run_vs_watch(rounds, steps, args.only)
+
+
+# The first steps of a script under `gradscope run` include finding its optimizer's model
+# (a garbage collection and a scan of live modules), a one-off cost kept out of the ratios.
+WARM = 2
+
+
+def script_steps(mode: str, case: str, steps: int) -> list[float]:
+    """Seconds of each step of overhead_script.py, run in this process: "plain", "watch" or "run"."""
+    import json
+    import runpy
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from gradscope.runscript import ScriptRun, run_script
+
+    script = Path(__file__).with_name("overhead_script.py")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "times.json"
+        args = ["--case", case, "--steps", str(steps), "--out", str(out), *(["--watch"] if mode == "watch" else [])]
+        if mode == "run":
+            run_script(ScriptRun(str(script), tuple(args), steps=None))
+        else:
+            saved = list(sys.argv), list(sys.path)
+            sys.argv, sys.path[:0] = [str(script), *args], [str(script.parent)]
+            try:
+                runpy.run_path(str(script), run_name="__main__")
+            finally:
+                sys.argv, sys.path[:] = saved
+        return list(json.loads(out.read_text()))
+
+
+def run_vs_watch(rounds: int, steps: int, only: str) -> None:
+    """Step time of an unmodified script under `gradscope run` against the same loop with watch."""
+    modes = ["plain", "watch", "run"]
+    print(f"\ngradscope run on a script's own steps: {rounds} rounds x {steps} steps (first {WARM} left out)")
+    print(f"{'model':28} {'plain ms':>9} {'watch':>7} {'run':>7} {'run/watch':>10} {'first step ms':>14}")
+    print("(per round the median step time of each mode; ratios to plain are paired by round, then their median)")
+    for name in [c.name.split(" (")[0] for c in cases()] + ["tiny Linear"]:
+        if only.lower() not in name.lower():
+            continue
+        for mode in modes:  # warm-up
+            script_steps(mode, name, WARM + 2)
+        times: dict[str, list[float]] = {m: [] for m in modes}
+        first: list[float] = []
+        for r in range(rounds):
+            for mode in modes[r % 3 :] + modes[: r % 3]:
+                got = script_steps(mode, name, steps + WARM)
+                times[mode].append(statistics.median(got[WARM:]))
+                if mode == "run":
+                    first.append(got[0])
+        plain = statistics.median(times["plain"])
+        ratio = {m: statistics.median(t / p for t, p in zip(times[m], times["plain"], strict=True)) for m in modes}
+        print(
+            f"{name:28} {plain * 1e3:>9.2f} {ratio['watch']:>6.3f}x {ratio['run']:>6.3f}x"
+            f" {ratio['run'] / ratio['watch']:>9.3f}x {statistics.median(first) * 1e3:>14.1f}"
         )
 
 

@@ -179,6 +179,83 @@ def diagnose(
     raise typer.Exit(exit_code(report, fail_on))
 
 
+# Options end at SCRIPT (allow_interspersed_args off), as with `python -m cProfile`: whatever follows
+# is the script's, `--steps` included, with no `--`. Unknown options stay errors (no
+# ignore_unknown_options): a mistyped gradscope option must not become the script's name.
+RUN_SETTINGS = {"allow_extra_args": True, "allow_interspersed_args": False}
+
+
+@app.command("run", epilog=EXIT_CODES_HELP, context_settings=RUN_SETTINGS)
+def run_command(
+    target: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="SCRIPT [SCRIPT_ARGS]...", help="The training script and its own arguments."),
+    ] = None,
+    module: Annotated[bool, typer.Option("-m", help="SCRIPT is a module name, run as `python -m` runs it.")] = False,
+    steps: Annotated[
+        int | None, typer.Option(help=f"Stop the script after this many measured steps (default {DEFAULT_STEPS}).")
+    ] = None,
+    no_stop: Annotated[bool, typer.Option("--no-stop", help="Let the script run to its end.")] = False,
+    budget: Annotated[
+        float, typer.Option(help="Also stop at the first step after this many seconds (0: no limit).")
+    ] = 0.0,
+    every: Annotated[int, typer.Option(help="Measure every k-th optimizer step.")] = 1,
+    seed: Annotated[int | None, typer.Option(help="Seed torch before the script runs (default: no seeding).")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write per-step figures as a tidy table.")] = None,
+    plots: Annotated[Path | None, typer.Option("--plots", help="Write PNG plots into this folder.")] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 on findings of this severity or worse.")
+    ] = FailOn.ERROR,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of gradscope's errors.")] = False,
+) -> None:
+    """Run an unmodified training script (`train.py ARGS`) and judge the gradients of its steps."""
+    from gradscope.config import ScriptRun
+    from gradscope.render.terminal import print_report
+    from gradscope.report import exit_code
+    from gradscope.runscript import Outcome, ScriptCrashed, run_script
+
+    outcome: Outcome | None = None
+    try:
+        if not target:
+            raise UsageError("give the training script to run: gradscope run [OPTIONS] SCRIPT [SCRIPT_ARGS]...")
+        if no_stop and steps is not None:
+            raise UsageError("--steps and --no-stop contradict each other; give one")
+        if (steps is not None and steps < 1) or every < 1:
+            raise UsageError("--steps and --every must be at least 1")
+        if seed is not None and not 0 <= seed < 2**63:
+            raise UsageError(f"--seed must be between 0 and 2**63-1 (got {seed})")
+        if not budget >= 0 or (no_stop and budget):  # `not >=` also refuses NaN
+            raise UsageError("--budget must be 0 (no limit) or a number of seconds, and not with --no-stop")
+        json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
+        if not module:
+            _not_an_input([json_path, csv_path, plots], [Path(target[0])])
+        _check_outputs([json_path, csv_path], plots)
+        limit = None if no_stop else (steps or DEFAULT_STEPS)
+        config = ScriptRun(target[0], tuple(target[1:]), module, limit, every, seed, budget or None)
+        outcome = run_script(config)
+        print_report(outcome.report, quiet=quiet)
+        _outputs(outcome.report, {"json": json_path, "csv": csv_path, "plots": plots})
+        if outcome.crash is not None:
+            raise outcome.crash
+        if outcome.interrupted:
+            raise KeyboardInterrupt
+    except ScriptCrashed as crash:
+        if crash.shown:
+            print(crash.shown, file=sys.stderr, end="")
+        _fail(crash, debug)
+    except GradscopeError as err:
+        _fail(err, debug)
+    except KeyboardInterrupt:
+        done = "the report above covers the steps before it" if outcome is not None else "nothing was written"
+        print(f"gradscope: error: interrupted (Ctrl-C); {done}", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # not a GradscopeError: gradscope itself failed
+        raise typer.Exit(_report_internal(exc)) from None
+    raise typer.Exit(exit_code(outcome.report, fail_on))
+
+
 @app.command(epilog=EXIT_CODES_HELP)
 def render(
     run: Annotated[Path, typer.Argument(help="A report written by `gradscope diagnose --json`.")],

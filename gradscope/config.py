@@ -31,3 +31,24 @@ class RunConfig:
     seed: int = DEFAULT_SEED
     device: str = "auto"
     verify: bool = True
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """What `gradscope run` was asked to do."""
+
+    script: str  # a file path, or a module name when `module` is set
+    args: tuple[str, ...] = ()
+    module: bool = False
+    steps: int | None = 20  # None: let the script run to its end
+    every: int = 1
+    seed: int | None = None
+    budget: float | None = None  # seconds from the script's start; stop at the first step boundary after
+
+    @property
+    def name(self) -> str:
+        return f"-m {self.script}" if self.module else self.script
+
+    @property
+    def short(self) -> str:
+        return self.script if self.module else Path(self.script).name

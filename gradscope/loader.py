@@ -460,8 +460,12 @@ def unload() -> None:
     script_file = getattr(module, "__file__", None)
     if not script_file:
         return
-    folder = Path(script_file).resolve().parent
     preexisting: frozenset[str] = getattr(module, "__gradscope_preexisting__", frozenset())
+    forget(Path(script_file).resolve().parent, preexisting)
+
+
+def forget(folder: Path, preexisting: frozenset[str]) -> None:
+    """Drop the modules imported from `folder` since `preexisting` was taken, and its sys.path entry."""
     for name, other in list(sys.modules.items()):
         if name in preexisting:
             continue

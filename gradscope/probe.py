@@ -524,6 +524,13 @@ class Probe:
         if self._loss_after_step is None or self.steps_seen % self.every == 0:
             self._pending_loss.append(value)
 
+    def set_step_loss(self, value: Any) -> None:
+        """The loss of the step about to run, known before it starts (`gradscope run` takes it
+        from backward()). Unlike add_loss it is the step's whole loss, so it is neither averaged
+        with others nor held back for GradScaler's skipped steps; a closure's own loss wins."""
+        if self.steps_seen % self.every == 0:
+            self._step_loss = _loss_tensor(value, self.device).reshape(1)
+
     def resolve_losses(self) -> None:
         """Attach losses handed over after their step, in one transfer for all of them."""
         if not self._late_losses:

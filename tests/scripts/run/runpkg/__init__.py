@@ -1,0 +1,1 @@
+"""A package whose trainer runs as `python -m runpkg.train`."""
