@@ -126,7 +126,8 @@ class Watch:
         """Layers as the optimizer holds them now: a group added with add_param_group during
         the loop makes its layers optimised, not "never moving"."""
         held = {id(p) for group in self.optimizer.param_groups for p in group["params"]}
-        params = dict(self.model.named_parameters(remove_duplicate=False))
+        # The probe's model: under DDP the wrapped module, whose names the layers carry.
+        params = dict(self.probe.model.named_parameters(remove_duplicate=False))
         out = []
         for layer in self.probe.layout.layers:
             trainable = [params[n] for n in layer.param_names if n in params and params[n].requires_grad]
@@ -156,8 +157,25 @@ class Watch:
             )
         return build_report(record, None, replay=False, notes=tuple(extra_notes))
 
+    @property
+    def main(self) -> bool:
+        """Whether this process speaks for the run: rank 0 of a torch.distributed job, or the only one."""
+        ranks = self.probe.ranks
+        if ranks is None:
+            return True
+        import torch.distributed as dist
+
+        return dist.get_rank() == 0
+
+    def show(self) -> None:
+        """Print the report, on rank 0 only in a torch.distributed job (every rank's report is the same)."""
+        if self.main:
+            print(self.report())
+
     def save(self, path: str | Path) -> None:
-        """Write the report as JSON (whole or not at all) for `gradscope render`."""
+        """Write the report as JSON (whole or not at all) for `gradscope render`; in a torch.distributed
+        job only rank 0 writes (the others' reports are the same)."""
         from gradscope import records
 
-        records.save(self.report(), Path(path))
+        if self.main:
+            records.save(self.report(), Path(path))
