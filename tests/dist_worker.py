@@ -13,6 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +76,13 @@ def train(
                 poison(model, step)
             w.loss(loss)
             opt.step()
-    report = w.report()
     if save is not None:
         w.save(save)
+    return summary(w)
+
+
+def summary(w: Any) -> dict[str, Any]:
+    report = w.report()
     steps = report.record.steps
     return {
         "layers": [layer.name for layer in report.record.layers],
@@ -126,6 +131,33 @@ def main() -> None:
     results: dict[str, Any] = {}
 
     results["ddp"] = counted(lambda: train(DistributedDataParallel(tiny()), rows, save=out / f"ddp{rank}.json"))
+
+    def accumulated() -> dict[str, Any]:
+        """Two micro-batches per step, the first inside no_sync(); then one step taken inside
+        no_sync() on this rank's gradients alone, which is not a step of the job."""
+        import gradscope
+
+        model = DistributedDataParallel(tiny())
+        opt = torch.optim.AdamW(model.parameters(), lr=0.05)
+        with gradscope.watch(model, opt) as w:
+            for x, y in batches():
+                opt.zero_grad()
+                for half in (slice(rows.start, rows.start + 2), slice(rows.start + 2, rows.stop)):
+                    context = model.no_sync() if half.start == rows.start else nullcontext()
+                    with context:
+                        loss = loss_of(model, x[half], y[half])
+                        (loss / 2).backward()
+                    w.loss(loss)
+                opt.step()
+            x, y = batches()[0]
+            with model.no_sync():
+                opt.zero_grad()
+                loss_of(model, x[rows], y[rows]).backward()
+                w.loss(0.0)
+                opt.step()
+        return summary(w)
+
+    results["accumulated"] = counted(accumulated)
 
     def sharded(mesh: Any = None) -> nn.Module:
         model = tiny()

@@ -3,7 +3,9 @@
 tests/dist_worker.py trains the same tiny model (Linear, LayerNorm, Embedding and a
 head tied to the embedding) under DDP, FSDP2 (`fully_shard`) and HSDP, each rank on
 half of every batch; here the same model is trained in one process on the whole
-batches, and the figures of every rank must be that run's.
+batches, and the figures of every rank must be that run's. "accumulated" is DDP with
+two micro-batches per step, the first inside no_sync(), and a last step taken inside
+no_sync() that must not be recorded (so it has as many steps as the others).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def rel_err(got: list[list[float]], want: list[list[float]]) -> float:
     return worst
 
 
-@pytest.mark.parametrize("kind", ["ddp", "fsdp", "hsdp"])
+@pytest.mark.parametrize("kind", ["ddp", "fsdp", "hsdp", "accumulated"])
 def test_figures_equal_one_process_on_the_whole_batch(
     kind: str, ranks: tuple[list[dict[str, Any]], Path], single: dict[str, Any]
 ) -> None:
@@ -120,7 +122,7 @@ def test_nan_on_one_rank_reaches_rank_0s_report(ranks: tuple[list[dict[str, Any]
         assert math.isnan(nan["grad"][2][1]), "block.0's gradient norm is NaN over the whole parameter"
 
 
-@pytest.mark.parametrize("kind", ["ddp", "fsdp"])
+@pytest.mark.parametrize("kind", ["ddp", "fsdp", "accumulated"])
 def test_one_collective_per_recorded_step(kind: str, ranks: tuple[list[dict[str, Any]], Path]) -> None:
     results, _ = ranks
     for result in results:
