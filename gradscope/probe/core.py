@@ -86,7 +86,7 @@ class Probe:
         self.device = layout.tracked[0].device if layout.tracked else torch.device("cpu")
         ranks = self.ranks
         # What is read of each parameter: under FSDP this rank's shard of it.
-        self._sharded = ranks is not None and any(map(distributed.is_sharded, layout.tracked))
+        self._sharded = ranks is not None and any(map(distributed.is_distributed, layout.tracked))
         local = [distributed.local(p) if self._sharded else p.detach() for p in layout.tracked]
         # A tensor whole on every rank of a shard group is counted by one of them (distributed.py).
         replica = [self._sharded and not distributed.is_sharded(p) for p in layout.tracked]

@@ -75,7 +75,10 @@ def find(model: nn.Module, tracked: Sequence[torch.Tensor]) -> Ranks | None:
     size = dist.get_world_size()
     shard = shard_group(tracked)
     if shard is None:
-        return Ranks(group=None, size=size, replicas=size, shard_rank=0, wrapper=wrapper)
+        # Replicated: DDP's own process group (the default one unless the user gave another).
+        group = getattr(wrapper, "process_group", None)
+        replicas = dist.get_world_size(group) if group is not None else size
+        return Ranks(group=group, size=replicas, replicas=replicas, shard_rank=0, wrapper=wrapper)
     mesh, dim = shard
     shard_size = mesh.size(dim)
     if mesh.size() != size:
@@ -110,9 +113,19 @@ def shard_group(tracked: Sequence[torch.Tensor]) -> tuple[Any, int] | None:
 
 def local(t: torch.Tensor) -> torch.Tensor:
     """What this rank holds of t: the local shard of a DTensor, else t itself, detached."""
+    # The DTensor's own local tensor: 0.2 us, where to_local() costs 12 us and 38 us after a
+    # detach (its autograd wrapper), paid per gradient per recorded step.
+    inner = getattr(t, "_local_tensor", None)
+    if isinstance(inner, torch.Tensor):
+        return inner.detach() if inner.requires_grad else inner
     t = t.detach()
     to_local = getattr(t, "to_local", None)
     return to_local() if to_local is not None else t
+
+
+def is_distributed(t: torch.Tensor) -> bool:
+    """Whether t is a DTensor (read through its local part)."""
+    return getattr(t, "to_local", None) is not None
 
 
 def is_sharded(t: torch.Tensor) -> bool:
