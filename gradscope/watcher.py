@@ -13,6 +13,11 @@ The watch only observes: it attaches optimizer step hooks (the same Probe that
 `gradscope diagnose` uses), reads gradients and weights, and never writes to
 them. On exit, also when the loop raises, the hooks are removed and every
 module's train/eval mode is put back as it was on entry.
+
+In a torch.distributed job (DDP, FSDP2) every rank runs the same `with` block; the
+figures of each recorded step are made the job's in one collective (see
+gradscope/probe/distributed.py), so every rank's report is the same, and only rank 0
+prints (`show`) and saves.
 """
 
 from __future__ import annotations
