@@ -44,6 +44,9 @@ class Watch:
     memory: "exact" keeps one copy of the trainable weights to measure updates;
             "low" keeps a fixed strided sample of each large tensor (<1% extra).
     scaler: the torch.amp.GradScaler of the loop, so steps it skips are counted.
+    distributed: in a torch.distributed job, every rank runs the watch and the figures are the
+            job's (one collective per recorded step); False measures this process alone, for a
+            watch that not every rank runs.
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class Watch:
         log: StepLog | None = None,
         memory: str = "exact",
         scaler: Any = None,
+        distributed: bool = True,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"watch() needs an nn.Module, got {type(model).__name__}")
@@ -62,7 +66,9 @@ class Watch:
             raise TypeError(f"watch() needs a torch.optim.Optimizer, got {type(optimizer).__name__}")
         self.model = model
         self.optimizer = optimizer
-        self.probe = Probe(model, optimizer, every=every, memory=memory, log=log, scaler=scaler)
+        self.probe = Probe(
+            model, optimizer, every=every, memory=memory, log=log, scaler=scaler, across_ranks=distributed
+        )
         self._modes: list[tuple[nn.Module, bool]] = []
         self._started = 0.0
         self._wall = 0.0

@@ -62,12 +62,13 @@ def train(
     rows: slice,
     poison: Callable[[nn.Module, int], None] | None = None,
     save: Path | None = None,
+    across: bool = True,
 ) -> dict[str, Any]:
     """STEPS AdamW steps inside gradscope.watch; the report's figures, as plain data."""
     import gradscope
 
     opt = torch.optim.AdamW(model.parameters(), lr=0.05)
-    with gradscope.watch(model, opt) as w:
+    with gradscope.watch(model, opt, distributed=across) as w:
         for step, (x, y) in enumerate(batches()):
             opt.zero_grad()
             loss = loss_of(model, x[rows], y[rows])
@@ -167,6 +168,7 @@ def main() -> None:
         return model
 
     results["fsdp"] = counted(lambda: train(sharded(), rows))
+    results["fsdp alone"] = counted(lambda: train(sharded(), rows, across=False))
     # HSDP on two ranks: two replicas of a shard group of one.
     hsdp = init_device_mesh("cpu", (2, 1), mesh_dim_names=("replicate", "shard"))
     results["hsdp"] = train(sharded(hsdp), rows)

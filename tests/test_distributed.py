@@ -135,3 +135,19 @@ def test_only_rank_0_writes(ranks: tuple[list[dict[str, Any]], Path]) -> None:
     assert (out / "ddp0.json").is_file()
     assert not (out / "ddp1.json").exists()
     assert gradscope.load_run(str(out / "ddp0.json"))["step"].nunique() == dist_worker.STEPS
+
+
+def test_a_watch_that_is_told_not_to_reduce_measures_its_own_shard(
+    ranks: tuple[list[dict[str, Any]], Path], single: dict[str, Any]
+) -> None:
+    """distributed=False under FSDP2: no collective, and each rank's figures are over its own
+    shard, so the two ranks' squares add up to the whole parameter's."""
+    results, _ = ranks
+    alone = [r["fsdp alone"] for r in results]
+    assert [a["all_reduce"] for a in alone] == [0, 0]
+    assert [a["main"] for a in alone] == [True, True]
+    for figure in ("grad", "weight", "update"):
+        whole = [[math.hypot(a, b) for a, b in zip(r0, r1, strict=True)] for r0, r1 in zip(
+            alone[0][figure], alone[1][figure], strict=True)]  # fmt: skip
+        assert rel_err(whole, single[figure]) < 1e-5, figure
+        assert all(a < b for a, b in zip(alone[0][figure][0], single[figure][0], strict=True))

@@ -51,6 +51,7 @@ class Probe:
     memory: str = "exact"
     log: StepLog | None = None
     scaler: Any = None  # torch.amp.GradScaler, to count the steps it skipped
+    across_ranks: bool = True  # in a torch.distributed job, make the figures the job's (distributed.py)
     records: list[StepRecord] = field(default_factory=list)
     steps_seen: int = 0
 
@@ -62,7 +63,7 @@ class Probe:
         # Under DDP the layers are the wrapped module's, named as in one process.
         self.wrapper, self.model = self.model, distributed.unwrap(self.model)
         self.layout = discover(self.model, self.optimizer)
-        self.ranks = distributed.find(self.wrapper, self.layout.tracked)
+        self.ranks = distributed.find(self.wrapper, self.layout.tracked) if self.across_ranks else None
         self._handles: list[Any] = []
         self.losses = Losses()
         self.skips = Skips(self.scaler)
@@ -86,10 +87,10 @@ class Probe:
         self.device = layout.tracked[0].device if layout.tracked else torch.device("cpu")
         ranks = self.ranks
         # What is read of each parameter: under FSDP this rank's shard of it.
-        self._sharded = ranks is not None and any(map(distributed.is_distributed, layout.tracked))
+        self._sharded = any(map(distributed.is_distributed, layout.tracked))
         local = [distributed.local(p) if self._sharded else p.detach() for p in layout.tracked]
         # A tensor whole on every rank of a shard group is counted by one of them (distributed.py).
-        replica = [self._sharded and not distributed.is_sharded(p) for p in layout.tracked]
+        replica = [ranks is not None and self._sharded and not distributed.is_sharded(p) for p in layout.tracked]
         by_key: dict[tuple[torch.device, torch.dtype, bool], list[int]] = {}
         for i, (p, twin) in enumerate(zip(local, replica, strict=True)):
             by_key.setdefault((p.device, p.dtype, twin), []).append(i)
@@ -151,10 +152,9 @@ class Probe:
 
     def _local_square(self, params: list[torch.Tensor]) -> float:
         """Sum of squares of what this rank counts of `params` (see distributed.py)."""
-        assert self.ranks is not None
         total = 0.0
         for p in params:
-            if distributed.is_sharded(p) or self.ranks.shard_rank == 0:
+            if distributed.is_sharded(p) or self.ranks is None or self.ranks.shard_rank == 0:
                 total += float(stats.norms([distributed.local(p)]).to(torch.float64)[0]) ** 2
         return total
 
