@@ -130,6 +130,16 @@ def main() -> None:
     rank = dist.get_rank()
     rows = slice(4 * rank, 4 * rank + 4)
     results: dict[str, Any] = {}
+    from gradscope.probe.distributed import Ranks
+
+    # The reduction on its own: rank r sends [r + 1, 10 (r + 1)], the last entry a mean.
+    mine = [float(rank + 1), 10.0 * (rank + 1)]
+    results["sum"] = [
+        Ranks(group=None, size=2, replicas=replicas, shard_rank=rank)
+        .sum(torch.tensor(mine, dtype=torch.float64), means=1)
+        .tolist()
+        for replicas in (1, 2)
+    ]
 
     results["ddp"] = counted(lambda: train(DistributedDataParallel(tiny()), rows, save=out / f"ddp{rank}.json"))
 

@@ -80,9 +80,23 @@ def ranks(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]
 
 @pytest.fixture(scope="module")
 def single() -> dict[str, Any]:
-    """The same training in one process, on the whole batches."""
+    """The same training in one process, on the whole batches (one thread, as the ranks;
+    the suite's thread count is put back after)."""
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    return dist_worker.train(dist_worker.tiny(), slice(0, 8))
+    try:
+        return dist_worker.train(dist_worker.tiny(), slice(0, 8))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_the_reduction_sums_divides_by_replicas_and_averages_the_tail(
+    ranks: tuple[list[dict[str, Any]], Path],
+) -> None:
+    results, _ = ranks
+    for result in results:
+        # Sums 1 + 2, counted once or (as under HSDP with two replicas) twice; the tail 10, 20 averaged.
+        assert result["sum"] == [[3.0, 15.0], [1.5, 15.0]]
 
 
 def rel_err(got: list[list[float]], want: list[list[float]]) -> float:
