@@ -86,7 +86,7 @@ def summary(w: Any) -> dict[str, Any]:
     report = w.report()
     steps = report.record.steps
     return {
-        "layers": [layer.name for layer in report.record.layers],
+        "layers": [[layer.name, layer.kind] for layer in report.record.layers],
         "grad": [list(r.grad_norm) for r in steps],
         "weight": [list(r.weight_norm) for r in steps],
         "update": [list(r.update_norm) for r in steps],

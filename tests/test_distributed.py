@@ -114,7 +114,7 @@ def test_figures_equal_one_process_on_the_whole_batch(
     results, _ = ranks
     for rank, result in enumerate(results):
         got = result[kind]
-        assert got["layers"] == single["layers"], f"{kind} rank {rank}: layers named differently"
+        assert got["layers"] == single["layers"], f"{kind} rank {rank}: layers named or typed differently"
         for figure in ("grad", "weight", "update", "loss"):
             want = single[figure] if figure != "loss" else [single["loss"]]
             have = got[figure] if figure != "loss" else [got["loss"]]

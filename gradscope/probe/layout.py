@@ -67,6 +67,16 @@ class Layout:
     numel: list[int]  # per layer: entries of its tracked parameters
 
 
+def kind_of(module: nn.Module) -> str:
+    """The module's class name; under FSDP2 the user's class, not the FSDP<name> subclass that
+    fully_shard swaps in (so a sharded run's report reads like a one-process run's)."""
+    cls = type(module)
+    for base in cls.__bases__:
+        if cls.__name__ == "FSDP" + base.__name__:
+            return base.__name__
+    return cls.__name__
+
+
 def discover(model: nn.Module, optimizer: torch.optim.Optimizer) -> Layout:
     """Layers in model order, shared parameters counted once under their first owner."""
     in_optimizer = {id(p) for group in optimizer.param_groups for p in group["params"]}
@@ -102,7 +112,7 @@ def discover(model: nn.Module, optimizer: torch.optim.Optimizer) -> Layout:
         drafts.append(
             {
                 "name": name,
-                "kind": type(module).__name__,
+                "kind": kind_of(module),
                 "params": sum(p.numel() for _, p in fresh),
                 "role": role_of(module, [p for _, p in fresh]),
                 "param_names": tuple(f"{mname}.{pn}" if mname else pn for pn, _ in fresh),
