@@ -13,6 +13,11 @@ The watch only observes: it attaches optimizer step hooks (the same Probe that
 `gradscope diagnose` uses), reads gradients and weights, and never writes to
 them. On exit, also when the loop raises, the hooks are removed and every
 module's train/eval mode is put back as it was on entry.
+
+In a torch.distributed job (DDP, FSDP2) every rank runs the same `with` block; the
+figures of each recorded step are made the job's in one collective (see
+gradscope/probe/distributed.py), so every rank's report is the same, and only rank 0
+prints (`show`) and saves.
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ class Watch:
     memory: "exact" keeps one copy of the trainable weights to measure updates;
             "low" keeps a fixed strided sample of each large tensor (<1% extra).
     scaler: the torch.amp.GradScaler of the loop, so steps it skips are counted.
+    distributed: in a torch.distributed job, every rank runs the watch and the figures are the
+            job's (one collective per recorded step); False measures this process alone, for a
+            watch that not every rank runs.
     """
 
     def __init__(
@@ -50,6 +58,7 @@ class Watch:
         log: StepLog | None = None,
         memory: str = "exact",
         scaler: Any = None,
+        distributed: bool = True,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"watch() needs an nn.Module, got {type(model).__name__}")
@@ -57,7 +66,9 @@ class Watch:
             raise TypeError(f"watch() needs a torch.optim.Optimizer, got {type(optimizer).__name__}")
         self.model = model
         self.optimizer = optimizer
-        self.probe = Probe(model, optimizer, every=every, memory=memory, log=log, scaler=scaler)
+        self.probe = Probe(
+            model, optimizer, every=every, memory=memory, log=log, scaler=scaler, across_ranks=distributed
+        )
         self._modes: list[tuple[nn.Module, bool]] = []
         self._started = 0.0
         self._wall = 0.0
@@ -126,7 +137,8 @@ class Watch:
         """Layers as the optimizer holds them now: a group added with add_param_group during
         the loop makes its layers optimised, not "never moving"."""
         held = {id(p) for group in self.optimizer.param_groups for p in group["params"]}
-        params = dict(self.model.named_parameters(remove_duplicate=False))
+        # The probe's model: under DDP the wrapped module, whose names the layers carry.
+        params = dict(self.probe.model.named_parameters(remove_duplicate=False))
         out = []
         for layer in self.probe.layout.layers:
             trainable = [params[n] for n in layer.param_names if n in params and params[n].requires_grad]
@@ -156,8 +168,25 @@ class Watch:
             )
         return build_report(record, None, replay=False, notes=tuple(extra_notes))
 
+    @property
+    def main(self) -> bool:
+        """Whether this process speaks for the run: rank 0 of a torch.distributed job, or the only one."""
+        ranks = self.probe.ranks
+        if ranks is None:
+            return True
+        import torch.distributed as dist
+
+        return dist.get_rank() == 0
+
+    def show(self) -> None:
+        """Print the report, on rank 0 only in a torch.distributed job (every rank's report is the same)."""
+        if self.main:
+            print(self.report())
+
     def save(self, path: str | Path) -> None:
-        """Write the report as JSON (whole or not at all) for `gradscope render`."""
+        """Write the report as JSON (whole or not at all) for `gradscope render`; in a torch.distributed
+        job only rank 0 writes (the others' reports are the same)."""
         from gradscope.render import json
 
-        json.write(self.report(), Path(path))
+        if self.main:
+            json.write(self.report(), Path(path))

@@ -77,7 +77,7 @@ def test_sampled_zero_share_does_not_alias_with_the_row_length(rows: int, cols: 
 def test_huge_updates_are_summed_without_fp32_overflow(pieces: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Norms past fp32's square range (~1.8e19) come out finite and right, also on the
     whole-tensor (GPU) path, where the step's update and weights are redone from the buffer."""
-    monkeypatch.setattr("gradscope.probe.in_pieces", lambda device: pieces)
+    monkeypatch.setattr("gradscope.probe.snapshot.in_pieces", lambda device: pieces)
     model = nn.Linear(2048, 1024, bias=False)  # 2.1M entries: several chunks
     with torch.no_grad():
         model.weight.fill_(1.0)
@@ -118,7 +118,7 @@ def test_whole_tensor_path_for_gpus_gives_the_figures_of_the_piecewise_cpu_path(
     reductions are tree-shaped); a misplaced piece or scale would be off by far more."""
 
     def run(pieces: bool) -> tuple[list[tuple[float, ...]], list[float]]:
-        monkeypatch.setattr("gradscope.probe.in_pieces", lambda device: pieces)
+        monkeypatch.setattr("gradscope.probe.snapshot.in_pieces", lambda device: pieces)
         torch.manual_seed(0)
         model = nn.Sequential(nn.Linear(1024, 1100), nn.ReLU(), nn.Linear(1100, 3))  # 1.1M: 3 pieces
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)

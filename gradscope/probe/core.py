@@ -22,355 +22,23 @@ bytes); `memory="low"` keeps a fixed strided sample of each large tensor (about
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import torch
 from torch import nn
 
 from gradscope import stats
-from gradscope.types import LayerInfo, Role, StepRecord
+from gradscope.probe import distributed, snapshot
+from gradscope.probe.layout import EMBEDDING_TYPES, discover
+from gradscope.probe.losses import Losses, loss_tensor
+from gradscope.probe.plan import Part, Plan, make_plan
+from gradscope.probe.skips import Skips
+from gradscope.probe.snapshot import Group, flat, make_group
+from gradscope.types import StepRecord
 
 StepLog = Callable[[int, dict[str, Any]], None]
-
-# Sampling in low-memory mode: a prime stride so the sample does not alias
-# with row lengths, applied only to tensors large enough for a stable estimate.
-STRIDE = stats.SAMPLE_STRIDE
-SAMPLE_MIN = stats.LARGE
-
-NORM_TYPES: tuple[type[nn.Module], ...] = (
-    nn.modules.batchnorm._NormBase,
-    nn.LayerNorm,
-    nn.GroupNorm,
-    nn.LocalResponseNorm,
-    *((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ()),
-)
-EMBEDDING_TYPES: tuple[type[nn.Module], ...] = (nn.Embedding, nn.EmbeddingBag)
-ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
-    nn.Sigmoid,
-    nn.Tanh,
-    nn.ReLU,
-    nn.ReLU6,
-    nn.LeakyReLU,
-    nn.PReLU,
-    nn.ELU,
-    nn.SELU,
-    nn.CELU,
-    nn.GELU,
-    nn.SiLU,
-    nn.Mish,
-    nn.Softplus,
-    nn.Hardtanh,
-    nn.Hardsigmoid,
-    nn.Hardswish,
-    nn.Tanhshrink,
-    nn.Softsign,
-    nn.LogSigmoid,
-)
-
-
-def role_of(module: nn.Module, params: Sequence[torch.Tensor]) -> Role:
-    if isinstance(module, NORM_TYPES) or "norm" in type(module).__name__.lower():
-        return Role.NORM
-    if isinstance(module, EMBEDDING_TYPES):
-        return Role.EMBEDDING
-    if any(p.dim() >= 2 for p in params):
-        return Role.DENSE
-    return Role.OTHER
-
-
-@dataclass
-class Layout:
-    """Which tensors are measured, and under which layer; built once per model."""
-
-    layers: tuple[LayerInfo, ...]
-    tracked: list[torch.nn.Parameter]  # requires_grad parameters, deduplicated, model order
-    layer_of: list[int]  # tracked[i] belongs to layers[layer_of[i]]
-    bias_of: list[int]  # per layer: index into tracked of its 1-D "bias", or -1
-    numel: list[int]  # per layer: entries of its tracked parameters
-
-
-def discover(model: nn.Module, optimizer: torch.optim.Optimizer) -> Layout:
-    """Layers in model order, shared parameters counted once under their first owner."""
-    in_optimizer = {id(p) for group in optimizer.param_groups for p in group["params"]}
-    owner: dict[int, int] = {}  # id(param) -> layer index
-    shared: dict[int, list[str]] = {}
-    drafts: list[dict[str, Any]] = []
-    tracked: list[torch.nn.Parameter] = []
-    layer_of: list[int] = []
-    bias_of: list[int] = []
-    modules = list(model.named_modules())
-    for mname, module in modules:
-        own = list(module.named_parameters(recurse=False))
-        if not own:
-            continue
-        name = mname or "(root)"
-        fresh = [(pname, p) for pname, p in own if id(p) not in owner]
-        for _, p in own:
-            if id(p) in owner:
-                shared.setdefault(owner[id(p)], []).append(name)
-        if not fresh:
-            continue
-        index = len(drafts)
-        bias_index = -1
-        for pname, p in fresh:
-            owner[id(p)] = index
-            if p.requires_grad:
-                if pname == "bias" and p.dim() == 1:
-                    bias_index = len(tracked)
-                tracked.append(p)
-                layer_of.append(index)
-        bias_of.append(bias_index)
-        trainable = [p for _, p in fresh if p.requires_grad]
-        drafts.append(
-            {
-                "name": name,
-                "kind": type(module).__name__,
-                "params": sum(p.numel() for _, p in fresh),
-                "role": role_of(module, [p for _, p in fresh]),
-                "param_names": tuple(f"{mname}.{pn}" if mname else pn for pn, _ in fresh),
-                "trainable": bool(trainable),
-                "optimized": all(id(p) in in_optimizer for p in trainable),
-                "numel": sum(p.numel() for p in trainable),
-            }
-        )
-    activations = _following_activations(modules)
-    layers = tuple(
-        LayerInfo(
-            name=d["name"],
-            kind=d["kind"],
-            params=d["params"],
-            role=d["role"],
-            param_names=d["param_names"],
-            trainable=d["trainable"],
-            optimized=d["optimized"],
-            shared_with=tuple(shared.get(i, ())),
-            activation=activations.get(d["name"], (None, None))[0],
-            activation_name=activations.get(d["name"], (None, None))[1],
-        )
-        for i, d in enumerate(drafts)
-    )
-    return Layout(layers, tracked, layer_of, bias_of, [d["numel"] for d in drafts])
-
-
-def _following_activations(modules: list[tuple[str, nn.Module]]) -> dict[str, tuple[str, str]]:
-    """For each parametrised module, the first activation module after it in model order."""
-    found: dict[str, tuple[str, str]] = {}
-    pending: list[str] = []
-    for mname, module in modules:
-        if isinstance(module, ACTIVATION_TYPES):
-            for name in pending:
-                found[name] = (type(module).__name__, mname)
-            pending = []
-            continue
-        if any(True for _ in module.parameters(recurse=False)):
-            pending = [mname or "(root)"]
-    for mname, module in modules:
-        if isinstance(module, nn.RNN):  # the nonlinearity lives inside the module
-            found[mname or "(root)"] = ("Tanh" if module.nonlinearity == "tanh" else "ReLU", mname)
-    return found
-
-
-# Large tensors are worked through in pieces of this many entries (1 MB in fp32), so a
-# piece's difference and norms are taken while it is in cache. A piece and its snapshot
-# (2 MB) split over the threads fit a core's L2 with room: on a 2-core Xeon with 2 MB L2
-# per core the wide MLP's post-step took 3.3 ms with 1 MB pieces and 3.6 ms with 2 MB ones;
-# smaller pieces pay more per-call cost.
-CHUNK = 1 << 18
-
-
-def _flat(t: torch.Tensor) -> torch.Tensor:
-    """A 1-D view sharing t's storage (a strided sample is already 1-D)."""
-    return t.view(-1) if t.is_contiguous() else t
-
-
-# Tensors below this size are reduced by size class from the flat buffer: one op per
-# class instead of one per tensor, which on CPU costs ~1 us each (1.2 ms for 1200).
-SMALL = 1 << 16
-# Entries of the scratch tensor sub_small stacks weights into (64 KB in fp32).
-SCRATCH = 1 << 14
-# Up to this many small tensors, one foreach call over them (which loops per tensor in
-# C++) is cheaper than copying them into the buffer and reducing class by class: every
-# op issued costs 5-30 us just after backward or the optimizer has swept the caches.
-FEW = 16
-
-
-@dataclass
-class _Group:
-    """Tracked parameters of one (device, dtype), with their snapshot storage.
-
-    The buffer holds the small tensors first, sorted by size so that tensors of
-    one size sit side by side and a [count, size] view reduces them all in one
-    call; the large tensors follow. Everything per parameter is in this order.
-    """
-
-    device: torch.device
-    dtype: torch.dtype
-    positions: list[int]  # indices into Layout.tracked, in buffer order
-    params: list[torch.Tensor]  # detached views of the parameters
-    sampled: list[torch.Tensor]  # what is snapshotted: the whole tensor or a strided sample of it
-    snapshot: list[torch.Tensor]  # views into `buffer`, one per entry of `sampled`
-    buffer: torch.Tensor
-    exact: bool
-    n_small: int  # the first n_small tensors are small
-    classes: list[tuple[int, int, int]]  # (first tensor, count, size) of equal-shape small tensors
-    views: list[torch.Tensor]  # per class: the buffer as [count, size]
-    stacked: list[torch.Tensor]  # per class: the buffer as [count, *shape], for torch.stack(out=)
-    tracked: list[torch.nn.Parameter]  # the parameters themselves, in buffer order
-    maybe_sparse: bool  # an Embedding with sparse=True could give sparse gradients
-    chunked: bool  # large tensors are worked in cache-sized pieces (CPU); else whole, by foreach ops
-    chunks: list[tuple[torch.Tensor, torch.Tensor]]  # (snapshot, sampled) pieces of the large tensors
-    chunk_owner: list[int]  # per chunk, the index in `params` of its tensor
-    scale_sq: list[float]  # per large tensor: entries / snapshotted entries (low mode's update scale)
-    checks: list[tuple[torch.Tensor, torch.Tensor]]  # per large tensor: what _large_snapshot compares
-
-    @property
-    def few(self) -> bool:
-        return self.n_small <= FEW
-
-    def copy_small(self, tensors: list[torch.Tensor]) -> None:
-        """Copy the small tensors into the buffer: one stack per shape class (2x faster
-        than a foreach copy on CPU, which dispatches per tensor)."""
-        if self.few:
-            if self.n_small:
-                torch._foreach_copy_(self.snapshot[: self.n_small], tensors[: self.n_small])
-            return
-        for (first, count, _), out in zip(self.classes, self.stacked, strict=True):
-            torch.stack(tensors[first : first + count], out=out)
-
-    def sub_small(self) -> None:
-        """snapshot -= sampled for the small tensors (the snapshot then holds W_before - W_after).
-
-        Many small tensors on CPU: class by class, a block of weights is stacked into a
-        scratch tensor and subtracted from the buffer in one op. A foreach sub dispatches per
-        tensor (0.5 ms for 1200); the scratch holds at most SCRATCH entries (or one tensor)
-        and is freed on return.
-        """
-        n = self.n_small
-        if self.few or not self.chunked:
-            torch._foreach_sub_(self.snapshot[:n], self.sampled[:n])
-            return
-        scratch = torch.empty(max(SCRATCH, self.classes[-1][2]), dtype=self.dtype, device=self.device)
-        for (first, count, size), view in zip(self.classes, self.views, strict=True):
-            shape = self.sampled[first].shape
-            step = max(1, SCRATCH // max(size, 1))  # a zero-entry parameter is a class of size 0
-            for a in range(0, count, step):
-                k = min(step, count - a)
-                block = scratch[: k * size].view(k, *shape)
-                torch.stack(self.sampled[first + a : first + a + k], out=block)
-                view[a : a + k].sub_(block.view(k, size))
-
-
-def in_pieces(device: torch.device) -> bool:
-    """Whether large tensors are worked in cache-sized pieces: on CPU, where a piece's passes
-    then hit the cache; not on a GPU, where each piece would cost kernel launches for nothing."""
-    return device.type == "cpu"
-
-
-def _make_group(positions: list[int], tracked: list[torch.nn.Parameter], memory: str) -> _Group:
-    small = sorted(
-        (p for p in positions if tracked[p].numel() < SMALL),
-        key=lambda p: (tracked[p].numel(), tuple(tracked[p].shape)),
-    )
-    large = [p for p in positions if tracked[p].numel() >= SMALL]
-    positions = small + large
-    params = [tracked[i].detach() for i in positions]
-    sampled: list[torch.Tensor] = []
-    for p in params:
-        if memory == "low" and p.numel() >= SAMPLE_MIN and p.is_contiguous():
-            offset = int(torch.randint(0, STRIDE, (1,), generator=torch.Generator().manual_seed(p.numel())))
-            sampled.append(p.view(-1)[offset::STRIDE])
-        else:
-            sampled.append(p)
-    sizes = [t.numel() for t in sampled]
-    first = params[0]
-    buffer = torch.empty(sum(sizes), dtype=first.dtype, device=first.device)
-    snapshot: list[torch.Tensor] = []
-    start = 0
-    classes: list[tuple[int, int, int]] = []
-    offsets: list[int] = []
-    for i, (t, size) in enumerate(zip(sampled, sizes, strict=True)):
-        snapshot.append(buffer[start : start + size].view(t.shape))
-        if i < len(small):
-            if classes and params[i - 1].shape == t.shape and i > 0:
-                a, k, n = classes[-1]
-                classes[-1] = (a, k + 1, n)
-            else:
-                classes.append((i, 1, size))
-                offsets.append(start)
-        start += size
-    views = [buffer[o : o + k * n].view(k, n) for o, (_, k, n) in zip(offsets, classes, strict=True)]
-    stacked = [v.view(k, *params[first].shape) for v, (first, k, _) in zip(views, classes, strict=True)]
-    chunked = in_pieces(first.device)
-    chunks: list[tuple[torch.Tensor, torch.Tensor]] = []
-    owners: list[int] = []
-    for j, (snap, sample) in enumerate(zip(snapshot, sampled, strict=True)):
-        if j < len(small) or not chunked:
-            continue
-        flat = _flat(sample)
-        if flat.dim() != 1:  # a non-contiguous parameter: one piece, in its own shape
-            chunks.append((snap, sample))
-            owners.append(j)
-            continue
-        for piece in zip(torch.split(snap.reshape(-1), CHUNK), torch.split(flat, CHUNK), strict=True):
-            chunks.append(piece)
-            owners.append(j)
-    large_pairs = list(zip(params[len(small) :], sampled[len(small) :], strict=True))
-    scale_sq = [p.numel() / max(t.numel(), 1) for p, t in large_pairs]
-    checks = []
-    for p, snap in zip(params[len(small) :], snapshot[len(small) :], strict=True):
-        step = check_step(p)
-        checks.append((p, snap) if step == 0 else (p.view(-1)[::step], snap.view(-1)[::step]))
-    return _Group(
-        device=first.device,
-        dtype=first.dtype,
-        positions=positions,
-        params=params,
-        sampled=sampled,
-        snapshot=snapshot,
-        buffer=buffer,
-        exact=all(t is p for t, p in zip(sampled, params, strict=True)),
-        n_small=len(small),
-        classes=classes,
-        views=views,
-        stacked=stacked,
-        tracked=[tracked[i] for i in positions],
-        maybe_sparse=False,
-        chunked=chunked,
-        chunks=chunks,
-        chunk_owner=owners,
-        scale_sq=scale_sq,
-        checks=checks,
-    )
-
-
-class Part(NamedTuple):
-    """What a run of a step's per-entry figures holds (see Probe._finish)."""
-
-    group: int
-    figure: str  # "g" gradient, "w" weight before the step, "u" update, "c" non-zero count, "next" (kept)
-    span: str  # which of the group's tensors: "small", "large", "all", or "chunks" (one per piece)
-    exp: int  # 2: the entries are norms; 1: squares or counts
-    sampled: bool = False  # large tensors' entries are scaled: counts by their sample factor, updates by scale_sq
-
-
-@dataclass(frozen=True)
-class _Plan:
-    # Compact (int32, int8; multipliers only if some are not 1): a plan has ~4 entries per
-    # tensor, which beside a model of many tiny tensors is not nothing.
-    dest: torch.Tensor  # per entry: slot in [grad, weight, update, count] x layers (+1 spare)
-    exp: torch.Tensor
-    mult: torch.Tensor | None
-    bias: torch.Tensor  # per layer: position of its bias's non-zero count
-    updates: tuple[tuple[int, int, int], ...]  # (position, group, index in group) of large tensors' updates
-
-    def large_updates(self, values: list[float]) -> dict[tuple[int, int], float]:
-        """||update||^2 of each large tensor, summed over its pieces (for the slow path)."""
-        out: dict[tuple[int, int], float] = {}
-        for position, group, j in self.updates:
-            out[(group, j)] = out.get((group, j), 0.0) + values[position]
-        return out
 
 
 @dataclass
@@ -383,8 +51,8 @@ class Probe:
     memory: str = "exact"
     log: StepLog | None = None
     scaler: Any = None  # torch.amp.GradScaler, to count the steps it skipped
+    across_ranks: bool = True  # in a torch.distributed job, make the figures the job's (distributed.py)
     records: list[StepRecord] = field(default_factory=list)
-    skipped: int = 0
     steps_seen: int = 0
 
     def __post_init__(self) -> None:
@@ -392,37 +60,48 @@ class Probe:
             raise ValueError("every must be >= 1")
         if self.memory not in ("exact", "low"):
             raise ValueError('memory must be "exact" or "low"')
+        # Under DDP the layers are the wrapped module's, named as in one process.
+        self.wrapper, self.model = self.model, distributed.unwrap(self.model)
         self.layout = discover(self.model, self.optimizer)
+        self.ranks = distributed.find(self.wrapper, self.layout.tracked) if self.across_ranks else None
         self._handles: list[Any] = []
-        self._pending_loss: list[Any] = []
-        self._late_losses: list[tuple[int, Any]] = []
+        self.losses = Losses()
+        self.skips = Skips(self.scaler)
         # Per group: next step's large-weight squares (per piece) and the parameters' version counters.
         self._after_norms: dict[int, tuple[torch.Tensor, list[int]]] = {}
         self._keep: dict[int, list[int]] = {}  # this step's groups whose squares go to _after_norms
-        self._loss_after_step: bool | None = None
-        self._step_loss: torch.Tensor | None = None
         self._listed: list[tuple[Part, list[torch.Tensor]]] = []  # this step's figures, see _finish
         self._tensors: list[tuple[Part, torch.Tensor]] = []
         self._factors: tuple[tuple[float, ...], ...] = ()
         self._measured = False
-        self._plans: dict[Any, _Plan] = {}
+        self._plans: dict[Any, Plan] = {}
         self._present: tuple[bool, ...] = ()
         self._recording = False
-        self._last_scale: tuple[float, int] | None = None  # scale and growth tracker, see _count_skipped
         self._index_cache: dict[tuple[int, tuple[bool, ...]], torch.Tensor] = {}
-        # A fused optimizer under GradScaler (see _pre_step): this step's (grad_scale, found_inf),
-        # and the steps it skipped so far, summed on the device.
+        # A fused optimizer under GradScaler (see _pre_step): this step's (grad_scale, found_inf).
         self._amp: tuple[Any, torch.Tensor] | None = None
-        self._fused_skips: torch.Tensor | None = None
         self._lr: tuple[float, ...] = ()
         self._last_recorded = False
-        self._no_loss = False
+        self._unsynced = False
         layout = self.layout
         self.device = layout.tracked[0].device if layout.tracked else torch.device("cpu")
-        by_key: dict[tuple[torch.device, torch.dtype], list[int]] = {}
-        for i, p in enumerate(layout.tracked):
-            by_key.setdefault((p.device, p.dtype), []).append(i)
-        self._groups = [_make_group(pos, layout.tracked, self.memory) for pos in by_key.values()]
+        ranks = self.ranks
+        # What is read of each parameter: under FSDP this rank's shard of it.
+        self._sharded = any(map(distributed.is_distributed, layout.tracked))
+        local = [distributed.local(p) if self._sharded else p.detach() for p in layout.tracked]
+        # A tensor whole on every rank of a shard group is counted by one of them (distributed.py).
+        replica = [ranks is not None and self._sharded and not distributed.is_sharded(p) for p in layout.tracked]
+        by_key: dict[tuple[torch.device, torch.dtype, bool], list[int]] = {}
+        for i, (p, twin) in enumerate(zip(local, replica, strict=True)):
+            by_key.setdefault((p.device, p.dtype, twin), []).append(i)
+        # Looked up on its module at call time, where tests replace it to take the GPU path on CPU.
+        self._groups = [
+            make_group(pos, layout.tracked, local, self.memory, snapshot.in_pieces(local[pos[0]].device))
+            for pos in by_key.values()
+        ]
+        for (_, _, twin), g in zip(by_key, self._groups, strict=True):
+            if twin and ranks is not None and ranks.shard_rank != 0:
+                g.weight = 0.0
         order = [i for g in self._groups for i in g.positions]
         # Zero share and dead share per layer, on the device: (entries - non-zero) / entries,
         # exactly 0 when every entry is non-zero, and 0 for a layer with no tracked entries
@@ -458,9 +137,24 @@ class Probe:
                 module = modules.get("" if layer.name == "(root)" else layer.name)
                 if module is None:
                     continue
+                if self._sharded:
+                    out[i] = self._local_square(list(module.parameters(recurse=False)))
+                    continue
                 params = [p.detach() for p in module.parameters(recurse=False)]
                 out[i] = math.sqrt(sum(float(stats.norms([p]).to(torch.float64)[0]) ** 2 for p in params))
+        if self._sharded and self.ranks is not None and out:
+            # This rank's squares of its shards, made whole in one collective at the start.
+            whole = self.ranks.sum(torch.tensor(list(out.values()), dtype=torch.float64, device=self.device))
+            out = dict(zip(out, whole.sqrt().tolist(), strict=True))
         return out
+
+    def _local_square(self, params: list[torch.Tensor]) -> float:
+        """Sum of squares of what this rank counts of `params` (see distributed.py)."""
+        total = 0.0
+        for p in params:
+            if distributed.is_sharded(p) or self.ranks is None or self.ranks.shard_rank == 0:
+                total += float(stats.norms([distributed.local(p)]).to(torch.float64)[0]) ** 2
+        return total
 
     def replaced(self) -> list[str]:
         """Layers with a parameter that no longer holds the storage the probe reads.
@@ -471,17 +165,14 @@ class Probe:
         names: dict[str, None] = {}
         for g in self._groups:
             for pos, param, held in zip(g.positions, g.tracked, g.params, strict=True):
-                now = param.detach()
+                now = distributed.local(param)
                 if now.data_ptr() != held.data_ptr() or now.shape != held.shape or now.dtype != held.dtype:
                     names[self.layout.layers[self.layout.layer_of[pos]].name] = None
         return list(names)
 
     # -- attaching -------------------------------------------------------------
     def attach(self) -> None:
-        # The scale on entry, so skips before the first executed step count too (GradScaler's
-        # first steps calibrate its scale by skipping). Unused yet, get_scale() does not sync.
-        entry = self._scale_now(tracker=False)
-        self._last_scale = None if entry is None else (entry[0], -1)
+        self.skips.start()
         self._handles = [
             self.optimizer.register_step_pre_hook(self._pre_step),
             self.optimizer.register_step_post_hook(self._post_step),
@@ -513,32 +204,23 @@ class Probe:
         Nothing here touches the device: a tensor is kept as it is and joins the
         step's single transfer, and a loss for a step that is not recorded is dropped.
         """
-        if self._loss_after_step:
-            # The user hands the loss over after optimizer.step(): it is the last step's. Only the
-            # first one: a later one is of an iteration whose step GradScaler skipped.
-            last = len(self.records) - 1
-            taken = bool(self._late_losses) and self._late_losses[-1][0] == last
-            if self._last_recorded and self.records and self.records[-1].loss is None and not taken:
-                self._late_losses.append((last, value))
-            return
-        if self._loss_after_step is None or self.steps_seen % self.every == 0:
-            self._pending_loss.append(value)
+        self.losses.add(value, self.records, self._last_recorded, self.steps_seen % self.every == 0)
 
     def set_step_loss(self, value: Any) -> None:
         """The loss of the step about to run, known before it starts (`gradscope run` takes it
         from backward()). Unlike add_loss it is the step's whole loss, so it is neither averaged
         with others nor held back for GradScaler's skipped steps; a closure's own loss wins."""
         if self.steps_seen % self.every == 0:
-            self._step_loss = _loss_tensor(value, self.device).reshape(1)
+            self.losses.closure = loss_tensor(value, self.device).reshape(1)
 
     def resolve_losses(self) -> None:
         """Attach losses handed over after their step, in one transfer for all of them."""
-        if not self._late_losses:
-            return
-        values = torch.stack([_loss_tensor(v, self.device) for _, v in self._late_losses]).tolist()
-        for (index, _), loss in zip(self._late_losses, values, strict=True):
-            self.records[index] = _with_loss(self.records[index], loss)
-        self._late_losses.clear()
+        self.losses.resolve(self.records, self.device)
+
+    @property
+    def skipped(self) -> int:
+        """Optimizer steps GradScaler skipped (counted, not recorded)."""
+        return self.skips.count
 
     # -- hooks -------------------------------------------------------------------
     def _pre_step(self, optimizer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -549,13 +231,16 @@ class Probe:
             # gradients still scaled, and the kernel itself unscales them and skips the update
             # when found_inf is set. Skips are summed on the device (no sync); a recorded
             # step takes grad_scale and found_inf into its one transfer (_finish).
-            flag = (found > 0).to(torch.float64)
-            self._fused_skips = flag if self._fused_skips is None else self._fused_skips + flag
+            self.skips.add_fused(found)
         else:
-            skipped = self._count_skipped()
-            if skipped and not self._loss_after_step:
-                self._drop_skipped_losses(skipped)
+            skipped = self.skips.since_last()
+            if skipped and not self.losses.after_step:
+                self.losses.drop_skipped(skipped)
         if not self._groups:  # a model with no trainable parameter: nothing to measure
+            return None
+        if self.ranks is not None and not self.ranks.syncing():
+            # A step inside DDP's no_sync(): this rank's gradients only, not a step of the job.
+            self._unsynced = True
             return None
         self._recording = self.steps_seen % self.every == 0
         if not self._recording:
@@ -582,7 +267,7 @@ class Probe:
                 # The weight snapshot is already in the buffer: reduce gradients tensor by tensor.
                 self._measure_grads(use_buffer=False)
                 if isinstance(loss, torch.Tensor):
-                    self._step_loss = loss.detach().reshape(-1)[:1].to(self.device, torch.float64)
+                    self.losses.closure = loss.detach().reshape(-1)[:1].to(self.device, torch.float64)
             return loss
 
         if "closure" in kwargs:
@@ -593,15 +278,19 @@ class Probe:
         if not self._groups:
             self.steps_seen += 1
             return
+        if self._unsynced:
+            # Not numbered, and its losses were this rank's own batches.
+            self._unsynced = False
+            self.losses.pending.clear()
+            return
         index = self.steps_seen
         self.steps_seen += 1
         if not self._recording:
-            self._pending_loss.clear()
+            self.losses.pending.clear()
             self._last_recorded = False
             return
         self._recording = False
-        if self._loss_after_step is None:
-            self._loss_after_step = not self._pending_loss and self._step_loss is None
+        self.losses.settle()
         record = self._finish(index)
         self._listed, self._tensors, self._keep = [], [], {}  # this step's parts, done with
         if record is None:
@@ -616,57 +305,16 @@ class Probe:
         if self.log is not None:
             self.log(index, self.figures(record))
 
-    def _scale_now(self, tracker: bool = True) -> tuple[float, int] | None:
-        """GradScaler's scale and its count of good steps towards the next growth (-1: unknown)."""
-        if self.scaler is None or not getattr(self.scaler, "is_enabled", lambda: False)():
-            return None
-        read = getattr(self.scaler, "_get_growth_tracker", None) if tracker else None
-        return float(self.scaler.get_scale()), int(read()) if read is not None else -1
-
-    def _count_skipped(self) -> int:
-        """GradScaler skips optimizer.step on inf/NaN gradients and lowers its scale; count the
-        skips since the last call from the drop in scale. (Unfused optimizers: GradScaler has
-        just synced to decide whether to step, so reading the scale costs no wait.)"""
-        now = self._scale_now()
-        if now is None:
-            return 0
-        skipped = 0
-        if self._last_scale is not None:
-            expected, tracker = self._last_scale
-            # The last executed step's own update() grew the scale if that step completed a run of
-            # good steps; a skip after it halves it back, and the drop alone would miss the skip.
-            if tracker >= 0 and tracker + 1 >= self.scaler.get_growth_interval():
-                expected *= float(self.scaler.get_growth_factor())
-            if now[0] < expected:
-                backoff = float(self.scaler.get_backoff_factor())
-                skipped = max(1, round(math.log(expected / now[0]) / math.log(1.0 / backoff)))
-                self.skipped += skipped
-        self._last_scale = now
-        return skipped
-
-    def _drop_skipped_losses(self, skipped: int) -> None:
-        """Losses handed over for iterations whose step GradScaler skipped are not this step's.
-
-        No hook runs on a skipped iteration, so which pending losses were its is inferred:
-        when they split evenly into the skipped iterations and this one (the same number of
-        micro-batches each), only this iteration's share is kept.
-        """
-        pending = len(self._pending_loss)
-        if pending and pending % (skipped + 1) == 0:
-            del self._pending_loss[: pending - pending // (skipped + 1)]
-        elif pending % skipped == 0:
-            # Only the skipped iterations' share: this iteration hands its loss over after the
-            # step (a skip on the first iteration would otherwise fix the wrong mode).
-            self._pending_loss.clear()
-
     def finish(self) -> None:
-        """Count skips after the last executed step; attach losses handed over late."""
-        if self._fused_skips is not None:
-            # The scale's drop would count the same skips again.
-            self.skipped += round(float(self._fused_skips))
-            self._fused_skips = None
-        else:
-            self._count_skipped()
+        """Count skips after the last executed step; attach losses handed over late.
+
+        In a distributed job every rank runs this (on leaving the watch), so the late
+        losses are averaged over the ranks here, in one collective.
+        """
+        self.skips.finish()
+        ranks = self.ranks
+        if ranks is not None and self.losses.late:
+            self.losses.resolve(self.records, self.device, lambda t: ranks.sum(t, means=t.numel()))
         self.resolve_losses()
 
     # -- measuring ---------------------------------------------------------------
@@ -694,6 +342,8 @@ class Probe:
         factors: list[tuple[float, ...]] = []
         for k, g in enumerate(self._groups):
             grads = [p.grad for p in g.tracked]
+            if self._sharded:
+                grads = [None if x is None else distributed.local(x) for x in grads]
             dense = [x for x in grads if x is not None]
             complete = len(dense) == len(grads)
             present.extend([True] * len(grads) if complete else [x is not None for x in grads])
@@ -717,7 +367,7 @@ class Probe:
                     if rest:
                         self._add(Part(k, "c", "large", 1, sampled=True), stats.norm_list(samples, 0))
                 if rest:
-                    self._add(Part(k, "g", "large", 1), [stats.sum_of_squares(_flat(t)) for t in rest])
+                    self._add(Part(k, "g", "large", 1), [stats.sum_of_squares(flat(t)) for t in rest])
                 factors.append(sampled)
                 continue
             # Missing or sparse gradients, or a closure's (the buffer holds the weights by then):
@@ -761,7 +411,7 @@ class Probe:
             if len(g.params) > n:
                 self._large_snapshot(k, g)
 
-    def _large_snapshot(self, k: int, g: _Group) -> None:
+    def _large_snapshot(self, k: int, g: Group) -> None:
         """Snapshot the large weights and add their squares.
 
         When the last post-step already copied these weights into the buffer and took
@@ -813,7 +463,7 @@ class Probe:
             if keep:
                 self._keep[k] = [p._version for p in g.tracked[n:]]
 
-    def _large_updates(self, k: int, g: _Group, keep: bool) -> None:
+    def _large_updates(self, k: int, g: Group, keep: bool) -> None:
         """||W_before - W_after||^2 of the large tensors, piece by piece (and ||W_after||^2, the
         next step's weight square, with the next snapshot, when `keep`).
 
@@ -845,14 +495,20 @@ class Probe:
         if plan.mult is not None:
             values.mul_(plan.mult)
         per_layer = torch.zeros(4 * L + 1, dtype=torch.float64, device=self.device).index_add_(0, plan.dest, values)
+        loss = self.losses.take(self.device)
+        if self.ranks is None:
+            counts = torch.cat([per_layer[3 * L : 4 * L], values.index_select(0, plan.bias)])
+        else:
+            # The step's one collective: this rank's sums and counts and its loss, made the job's.
+            stacked = torch.cat([per_layer[: 4 * L], values.index_select(0, plan.bias), loss])
+            self.ranks.sum(stacked, means=1)
+            per_layer[: 4 * L], counts, loss = stacked[: 4 * L], stacked[3 * L : 5 * L], stacked[5 * L :]
         per_layer[: 3 * L].sqrt_()
         # Zero share of each layer's gradient, then dead share: a unit is dead when its bias
         # gradient is exactly zero for the whole batch; without a bias the weight's zero share
         # mixes dead units with inputs that were zero, so no figure. abs_ turns the -0.0 of
         # (0 - count) * 0 into 0.0.
-        counts = torch.cat([per_layer[3 * L : 4 * L], values.index_select(0, plan.bias)])
         shares = torch.sub(self._share_numel, counts).mul_(self._share_inv).abs_()
-        loss = self._take_loss()
         # A fused optimizer under GradScaler saw scaled gradients: their norms are divided by
         # the scale here, and whether the kernel skipped the step comes with the transfer.
         amp, self._amp = self._amp, None
@@ -882,7 +538,7 @@ class Probe:
             g_l, w_l, u_l, total_norm, bad_g, bad_w = self._slow_path(g_l, w_l, u_l, large)
         return StepRecord(
             step=index,
-            loss=None if math.isnan(loss_value) and self._no_loss else loss_value,
+            loss=None if math.isnan(loss_value) and self.losses.missing else loss_value,
             total_grad_norm=total_norm,
             lr=self._lr,
             grad_norm=tuple(g_l),
@@ -895,7 +551,7 @@ class Probe:
             dead_unit_frac=tuple(dead),
         )
 
-    def _gather(self) -> tuple[torch.Tensor, _Plan]:
+    def _gather(self) -> tuple[torch.Tensor, Plan]:
         """This step's parts as one float64 vector (lists first, in one stack), and its plan;
         keeps the next step's weight squares (a slice of the stack) for groups in _keep."""
         listed = [t for _, values in self._listed for t in values]
@@ -921,74 +577,8 @@ class Probe:
         key = (tuple(p for p, _ in self._listed), tuple(p for p, _ in self._tensors), self._factors)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._make_plan(key[0] + key[1])
+            plan = self._plans[key] = make_plan(key[0] + key[1], self._groups, self._factors, self.layout, self.device)
         return joined.to(torch.float64, copy=True), plan
-
-    def _make_plan(self, parts: tuple[Part, ...]) -> _Plan:
-        """Per entry of the joined vector: its slot among [grad, weight, update, count] x layer
-        (a spare last slot for the next step's squares), its exponent and its multiplier."""
-        L = self._nlayers
-        slot_of = {"g": 0, "w": 1, "u": 2, "c": 3}
-        dest: list[int] = []
-        exp: list[int] = []
-        mult: list[float] = []
-        count_at: dict[int, int] = {}  # tracked index -> position of its non-zero count
-        updates: list[tuple[int, int, int]] = []  # (position, group, index in group) of large updates
-        for part in parts:
-            g = self._groups[part.group]
-            n = g.n_small
-            members = {
-                "small": range(n),
-                "large": range(n, len(g.params)),
-                "all": range(len(g.params)),
-                "chunks": g.chunk_owner,
-            }[part.span]
-            for j in members:
-                tracked = g.positions[j]
-                position = len(dest)
-                if part.figure == "next":
-                    dest.append(4 * L)
-                else:
-                    dest.append(slot_of[part.figure] * L + self.layout.layer_of[tracked])
-                exp.append(part.exp)
-                factor = 1.0
-                if part.sampled and j >= n:
-                    large = j - n
-                    factor = self._factors[part.group][large] if part.figure == "c" else g.scale_sq[large]
-                mult.append(factor)
-                if part.figure == "c":
-                    count_at[tracked] = position
-                if part.figure == "u" and j >= n:
-                    updates.append((position, part.group, j))
-        first_count = min(count_at.values(), default=0)
-        bias = [count_at.get(b, first_count) if b >= 0 else first_count for b in self.layout.bias_of]
-
-        def tensor(values: list[float] | list[int], dtype: torch.dtype) -> torch.Tensor:
-            return torch.tensor(values, dtype=dtype, device=self.device)
-
-        return _Plan(
-            dest=tensor(dest, torch.int32),
-            exp=tensor(exp, torch.int8),
-            mult=tensor(mult, torch.float64) if any(m != 1.0 for m in mult) else None,
-            bias=tensor(bias, torch.int32),
-            updates=tuple(updates),
-        )
-
-    def _take_loss(self) -> torch.Tensor:
-        self._no_loss = False
-        if self._step_loss is not None:
-            value, self._step_loss = self._step_loss, None
-            self._pending_loss.clear()
-            return value
-        if len(self._pending_loss) == 1:
-            return _loss_tensor(self._pending_loss.pop(), self.device).reshape(1)
-        if self._pending_loss:
-            # Several losses for one step: gradient accumulation; the step's loss is their mean.
-            value = torch.stack([_loss_tensor(v, self.device) for v in self._pending_loss]).mean().reshape(1)
-            self._pending_loss.clear()
-            return value
-        self._no_loss = True
-        return torch.full((1,), math.nan, dtype=torch.float64, device=self.device)
 
     def _layer_has_grad(self) -> tuple[bool, ...]:
         if all(self._present):
@@ -1013,12 +603,18 @@ class Probe:
             for j, (pos, held) in enumerate(zip(g.positions, g.snapshot, strict=True)):
                 if j < g.n_small or (k not in self._keep and g.sampled[j] is g.params[j]):
                     diffs[pos] = held
+        # A replicated tensor in a sharded job is counted by another rank (distributed.py).
+        elsewhere = {pos for g in self._groups if g.weight == 0.0 for pos in g.positions}
         bad_g, bad_w = [0] * L, [0] * L
         grad_sq, weight_sq = [0.0] * L, [0.0] * L
         total_sq = 0.0
         for pos, (param, layer) in enumerate(zip(layout.tracked, layout.layer_of, strict=True)):
-            grad = param.grad
-            ng, nw = stats.count_nonfinite(grad), stats.count_nonfinite(param.detach())
+            if pos in elsewhere:
+                continue
+            grad, data = param.grad, param.detach()
+            if self._sharded:  # this rank's shards
+                grad, data = None if grad is None else distributed.local(grad), distributed.local(data)
+            ng, nw = stats.count_nonfinite(grad), stats.count_nonfinite(data)
             bad_g[layer] += ng
             bad_w[layer] += nw
             if grad is not None:
@@ -1026,19 +622,31 @@ class Probe:
                 grad_sq[layer] += value * value
                 total_sq += value * value
             diff = diffs.get(pos)
-            weights = param.detach() if diff is None else param.detach().double() + diff.double()
+            weights = data if diff is None else data.double() + diff.double()
             weight_sq[layer] += (math.nan if nw else stats.exact_norm(weights)) ** 2
+        update_sq = [0.0] * L
+        overflowed = any(math.isinf(u) for u in u_l)
+        if overflowed:
+            for k, g in enumerate(self._groups):
+                for j, pos in enumerate(g.positions):
+                    if pos in elsewhere:
+                        continue
+                    diff = diffs.get(pos)
+                    square = stats.exact_norm(diff) ** 2 if diff is not None else large.get((k, j), 0.0)
+                    update_sq[layout.layer_of[pos]] += square
+        if self.ranks is not None:
+            # Every rank is here (the figures that sent it are the job's): one more collective,
+            # on this exceptional path only.
+            stacked = torch.tensor(bad_g + bad_w + grad_sq + weight_sq + update_sq, dtype=torch.float64)
+            whole = self.ranks.sum(stacked.to(self.device)).tolist()
+            bad_g, bad_w = [round(v) for v in whole[:L]], [round(v) for v in whole[L : 2 * L]]
+            grad_sq, weight_sq, update_sq = whole[2 * L : 3 * L], whole[3 * L : 4 * L], whole[4 * L :]
+            total_sq = sum(grad_sq)
         g_new = [math.sqrt(v) if math.isfinite(v) else v for v in grad_sq]
         # Only replace weight norms that overflowed (where no diff is kept, by the norm after the step).
         w_new = [w if math.isfinite(w) else math.sqrt(s) for w, s in zip(w_l, weight_sq, strict=True)]
         u_new = u_l
-        if any(math.isinf(u) for u in u_l):
-            update_sq = [0.0] * L
-            for k, g in enumerate(self._groups):
-                for j, pos in enumerate(g.positions):
-                    diff = diffs.get(pos)
-                    square = stats.exact_norm(diff) ** 2 if diff is not None else large.get((k, j), 0.0)
-                    update_sq[layout.layer_of[pos]] += square
+        if overflowed:
             u_new = [u if not math.isinf(u) else math.sqrt(v) for u, v in zip(u_l, update_sq, strict=True)]
         return g_new, w_new, u_new, math.sqrt(total_sq), bad_g, bad_w
 
@@ -1050,36 +658,3 @@ class Probe:
             "total_grad_norm": record.total_grad_norm,
             "layers": {layer.name: record.layer(i) for i, layer in enumerate(self.layout.layers)},
         }
-
-
-# At most this many entries per tensor are compared before a cached snapshot is reused.
-CHECK_MAX = 4096
-
-
-def check_step(param: torch.Tensor) -> int:
-    """Distance between the entries `_large_snapshot` compares before it reuses a snapshot of `param`.
-
-    One entry per row (entries per index of the first dimension) with the column moving on
-    by one each row, so a write to any whole row, or any whole column of a matrix with at
-    least as many rows as columns, is seen; past CHECK_MAX rows, evenly spread rows.
-    0 for a non-contiguous parameter, which is compared whole.
-    """
-    n = param.numel()
-    if not param.is_contiguous():
-        return 0
-    row = n // param.shape[0] if param.dim() > 1 and param.shape[0] else 1
-    return stats.coprime_from(max(row + 1, n // CHECK_MAX), row)
-
-
-def _loss_tensor(value: Any, device: torch.device) -> torch.Tensor:
-    if isinstance(value, torch.Tensor):
-        if value.dim() == 0:
-            return value.detach().to(device, torch.float64)
-        return value.detach().reshape(-1)[0].to(device, torch.float64)
-    return torch.full((), float(value), dtype=torch.float64, device=device)
-
-
-def _with_loss(record: StepRecord, loss: float) -> StepRecord:
-    from dataclasses import replace
-
-    return replace(record, loss=loss)
