@@ -13,7 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from gradscope import __version__
+from gradscope import DISTRIBUTION, __version__
 from gradscope.config import DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
 from gradscope.errors import GradscopeError, InternalError, UsageError
 
@@ -55,7 +55,7 @@ def _fail(err: GradscopeError, debug: bool) -> NoReturn:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"gradscope {__version__}")
+        print(f"gradscope {__version__} (package {DISTRIBUTION})")
         raise typer.Exit(0)
 
 
