@@ -11,9 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gradscope import __version__
 from gradscope.config import RunConfig
-from gradscope.types import Report, RunInfo, RunRecord
+from gradscope.types import Report
 
 if TYPE_CHECKING:
     import torch
@@ -41,37 +40,26 @@ def _diagnose(
     progress: Progress | None,
     started: float,
 ) -> Report:
-    import torch
-
     from gradscope import loader, runner
+    from gradscope.recorder import Origin
     from gradscope.report import build_report
 
     with loader.quiet_stdout():
         problem = loader.load(Path(config.script), config.steps)
         session = runner.Session.start(problem, device, config.seed)
         tick = (lambda done: progress("measuring", done, config.steps)) if progress else None
-        losses, probe = session.run(config.steps, progress=tick)
-    assert probe is not None
-    optimizer = probe.optimizer  # the run's own optimizer: no scheduler runs, so its LRs are the start's
-    model = problem.model
-    run = RunInfo(
+        losses, recorder = session.run(config.steps, progress=tick)
+    assert recorder is not None
+    origin = Origin(
+        door="diagnose",
         script=str(config.script),
-        steps=config.steps,
         seed=config.seed,
-        device=str(device),
-        dtype=str(session.dtype).replace("torch.", ""),
-        optimizer=type(optimizer).__name__,
-        lr=tuple(float(g["lr"]) for g in optimizer.param_groups),
-        torch=torch.__version__,
-        gradscope=__version__,
-        wall_s=0.0,
         default_optimizer=problem.default_optimizer,
-        total_params=sum(p.numel() for p in model.parameters()),
-        trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
         loss_source=problem.loss_source,
         classes=problem.loss_shape.get("classes"),
     )
-    record = RunRecord(run=run, layers=probe.layout.layers, steps=tuple(probe.records))
+    record = recorder.record(origin)
+    run = record.run
     with loader.quiet_stdout():
         report = build_report(
             record,

@@ -383,6 +383,12 @@ class Probe:
     memory: str = "exact"
     log: StepLog | None = None
     scaler: Any = None  # torch.amp.GradScaler, to count the steps it skipped
+    # None: whether losses come before or after their step() is learned at the first recorded
+    # step (a user's loop may do either). True: always after, and a closure's return value is
+    # not taken as the loss: the framework callbacks read the loss from the training step's
+    # output once the step has run, and Lightning's closure returns it divided by the
+    # accumulation count.
+    loss_after_step: bool | None = None
     records: list[StepRecord] = field(default_factory=list)
     skipped: int = 0
     steps_seen: int = 0
@@ -399,7 +405,7 @@ class Probe:
         # Per group: next step's large-weight squares (per piece) and the parameters' version counters.
         self._after_norms: dict[int, tuple[torch.Tensor, list[int]]] = {}
         self._keep: dict[int, list[int]] = {}  # this step's groups whose squares go to _after_norms
-        self._loss_after_step: bool | None = None
+        self._loss_after_step: bool | None = self.loss_after_step
         self._step_loss: torch.Tensor | None = None
         self._listed: list[tuple[Part, list[torch.Tensor]]] = []  # this step's figures, see _finish
         self._tensors: list[tuple[Part, torch.Tensor]] = []
@@ -574,7 +580,7 @@ class Probe:
                 state["first"] = False
                 # The weight snapshot is already in the buffer: reduce gradients tensor by tensor.
                 self._measure_grads(use_buffer=False)
-                if isinstance(loss, torch.Tensor):
+                if isinstance(loss, torch.Tensor) and not self.loss_after_step:
                     self._step_loss = loss.detach().reshape(-1)[:1].to(self.device, torch.float64)
             return loss
 

@@ -18,7 +18,7 @@ import torch
 
 from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user
 from gradscope.loader import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, describe, to_device, where
-from gradscope.probe import Probe
+from gradscope.recorder import Recorder
 
 SHAPE_HINTS = ("shape", "size", "mat1", "mat2", "dimension", "expected input")
 
@@ -136,8 +136,8 @@ class Session:
         setup: Callable[[torch.nn.Module, torch.optim.Optimizer], Callable[[], None]] | None = None,
         clip: float | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> tuple[list[float], Probe | None]:
-        """Train `steps` steps from the initial state; return the losses and the probe (its records).
+    ) -> tuple[list[float], Recorder | None]:
+        """Train `steps` steps from the initial state; return the losses and the recorder (its records).
 
         `setup` changes the reset model and optimizer for a replay and returns its undo;
         `clip` clips the gradient norm before each step.
@@ -145,7 +145,7 @@ class Session:
         model = self.problem.model
         optimizer = self.reset()
         undo = setup(model, optimizer) if setup is not None else None
-        watcher = Probe(model, optimizer) if probe else None
+        watcher = Recorder(model, optimizer) if probe else None
         losses: list[torch.Tensor] = []
         closure_based = type(optimizer).__name__ in CLOSURE_OPTIMIZERS
         params = [p for p in model.parameters() if p.requires_grad]
@@ -159,7 +159,8 @@ class Session:
             return value
 
         if watcher is not None:
-            watcher.attach()
+            watcher.start()
+        failed = True
         try:
             for step in range(steps):
                 batch = self.batch(step)
@@ -177,14 +178,15 @@ class Session:
                 else:
                     value = gradient(batch)
                     if watcher is not None:
-                        watcher.add_loss(value)
+                        watcher.loss(value)
                     self._step(optimizer, None)
                     losses.append(value.detach())
                 if progress is not None:
                     progress(step + 1)
+            failed = False
         finally:
             if watcher is not None:
-                watcher.detach()
+                watcher.stop(failed=failed)
             if undo is not None:
                 undo()
         host = torch.stack([v.reshape(()).to(torch.float64).cpu() for v in losses]).tolist() if losses else []
