@@ -126,9 +126,11 @@ class Recorder:
 
     def notes(self, record: RunRecord, door: str = "watch") -> tuple[str, ...]:
         """What the report should say about how this recording went."""
+        where = "inside the watch" if door == "watch" else f"during the {door} run"
+        again = "start a new watch" if door == "watch" else "start a new run"
         out: list[str] = []
         if not record.steps:
-            out.append(f"no optimizer step was recorded inside the {door}, so nothing was judged")
+            out.append(f"no optimizer step was recorded {where}, so nothing was judged")
         if record.run.skipped_steps:
             out.append(
                 f"GradScaler skipped {record.run.skipped_steps} step(s) on inf/NaN gradients; "
@@ -137,9 +139,9 @@ class Recorder:
         replaced = self.probe.replaced()
         if replaced:
             out.append(
-                f"a parameter's storage was replaced inside the {door} (p.data = ...) in {', '.join(replaced)}; "
+                f"a parameter's storage was replaced {where} (p.data = ...) in {', '.join(replaced)}; "
                 f"gradscope kept reading the old tensor, so those layers' figures after the swap are not "
-                f"the model's: start a new {door} after such a swap"
+                f"the model's: {again} after such a swap"
             )
         return tuple(out)
 

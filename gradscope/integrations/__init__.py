@@ -10,7 +10,7 @@ Importing this package imports no framework and no torch.
 Adding a third integration is one new file `gradscope/integrations/<name>.py`
 plus its test: import the framework with `require(...)` (naming the extra to
 install), subclass the framework's callback, and call `Recordings.attach`,
-`.stepping`, `.hand_loss`, `.metrics`, `.stop_reason` and `.finish` from its hooks.
+`.stepping`, `.hand_loss`, `.poll`, `.metrics`, `.stop_reason` and `.finish` from its hooks.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from torch import nn
 
     from gradscope.recorder import Recorder
-    from gradscope.types import Report
+    from gradscope.types import LayerInfo, Report, StepRecord
 
 FAIL_ON = ("never", "nonfinite")
 WRAPPERS = ("accelerate", "lightning", "pytorch_lightning")
@@ -90,29 +90,31 @@ def scope_of(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[str, n
     return best
 
 
-def metrics(figures: dict[str, Any], scope: str = "") -> dict[str, float]:
+def metrics(record: StepRecord, layers: Sequence[LayerInfo], scope: str = "") -> dict[str, float]:
     """One recorded step's figures as flat, grouped metric names for a framework's loggers:
-    gradscope/grad_norm/<layer>, gradscope/update_ratio/<layer>, gradscope/total_grad_norm."""
-    where = f"{scope}." if scope else ""
+    gradscope/grad_norm/<layer>, gradscope/update_ratio/<layer>, gradscope/total_grad_norm
+    (layer names prefixed by the scope, the part of the model one of several optimizers trains)."""
     total = f"{METRIC_PREFIX}/total_grad_norm" + (f"/{scope}" if scope else "")
-    out = {total: float(figures["total_grad_norm"])}
-    for layer, values in figures["layers"].items():
-        name = where + layer if layer != "(root)" or not scope else scope
-        out[f"{METRIC_PREFIX}/grad_norm/{name}"] = float(values["grad_norm"])
-        out[f"{METRIC_PREFIX}/update_ratio/{name}"] = float(values["update_ratio"])
+    out = {total: record.total_grad_norm}
+    for layer, grad, ratio in zip(layers, record.grad_norm, record.update_ratio, strict=True):
+        name = layer.name if not scope else (scope if layer.name == "(root)" else f"{scope}.{layer.name}")
+        out[f"{METRIC_PREFIX}/grad_norm/{name}"] = grad
+        out[f"{METRIC_PREFIX}/update_ratio/{name}"] = ratio
     return out
 
 
-def nonfinite_layers(figures: dict[str, Any]) -> list[str]:
+def nonfinite_layers(record: StepRecord, layers: Sequence[LayerInfo]) -> list[str]:
     """Layers with a NaN/Inf gradient or weight at one recorded step (the probe counted them)."""
+    if math.isfinite(record.total_grad_norm) and not any(record.nonfinite_weight):
+        return []  # the common case, without a look at every layer
     bad = [
-        name
-        for name, values in figures["layers"].items()
-        if values["nonfinite_grad"] or values["nonfinite_weight"] or not math.isfinite(values["grad_norm"])
+        layer.name
+        for layer, g, w, norm in zip(
+            layers, record.nonfinite_grad, record.nonfinite_weight, record.grad_norm, strict=True
+        )
+        if g or w or not math.isfinite(norm)
     ]
-    if not bad and not math.isfinite(figures["total_grad_norm"]):
-        bad = ["(total)"]
-    return bad
+    return bad or ["(total)"]
 
 
 class Recordings:
@@ -124,7 +126,8 @@ class Recordings:
         self.recorders: list[Recorder] = []
         self.scopes: list[str] = []
         self._stepping: set[int] = set()  # indices of the optimizers stepped since the last hand-over
-        self._fresh: dict[str, float] = {}  # metrics of steps recorded since the last call of metrics()
+        self._seen: list[int] = []  # per recorder: how many of its records poll() has looked at
+        self._latest: dict[int, StepRecord] = {}  # per recorder: its latest record not yet in metrics()
         self.stop_reason: str | None = None
         self.last_step = -1  # the index of the last recorded step (of any optimizer)
         self.reports: list[Report] = []
@@ -142,7 +145,7 @@ class Recordings:
         self.detach()
         self.stop_reason = None
         self.reports = []
-        for index, wrapped in enumerate(optimizers):
+        for wrapped in optimizers:
             optimizer = unwrap(wrapped)
             if not isinstance(optimizer, torch.optim.Optimizer):
                 raise TypeError(f"gradscope can only watch a torch.optim.Optimizer, got {type(wrapped).__name__}")
@@ -153,27 +156,38 @@ class Recordings:
                 every=self.options.every,
                 memory=self.options.memory,
                 scaler=scaler,
-                log=self._logger(index, scope),
                 loss_after_step=True,
             )
             self.recorders.append(recorder)
             self.scopes.append(scope)
+            self._seen.append(0)
             recorder.start()
 
-    def _logger(self, index: int, scope: str) -> Any:
-        def log(step: int, figures: dict[str, Any]) -> None:
-            self._fresh.update(metrics(figures, scope))
-            self.last_step = step
-            if self.options.fail_on == "nonfinite" and self.stop_reason is None:
-                bad = nonfinite_layers(figures)
-                if bad:
-                    which = f" of optimizer {index}" if len(self.recorders) > 1 else ""
-                    self.stop_reason = (
-                        f"gradscope: stopping training at step {step}{which}: NaN/Inf gradient or weight in "
-                        f"{', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''} (fail_on='nonfinite')"
-                    )
+    def poll(self) -> None:
+        """Look at the steps recorded since the last poll (call it after the framework's steps):
+        note the last one's index, and check them for NaN/Inf when fail_on asks to.
 
-        return log
+        Polled rather than called back from the probe, so a step costs the callback nothing
+        beyond watch's own: the metrics are only built when a logger asks for them."""
+        for index, recorder in enumerate(self.recorders):
+            records = recorder.probe.records
+            new = records[self._seen[index] :]
+            if not new:
+                continue
+            self._seen[index] = len(records)
+            self._latest[index] = new[-1]
+            self.last_step = new[-1].step
+            if self.options.fail_on == "nonfinite" and self.stop_reason is None:
+                layers = recorder.probe.layout.layers
+                for record in new:
+                    bad = nonfinite_layers(record, layers)
+                    if bad:
+                        which = f" of optimizer {index}" if len(self.recorders) > 1 else ""
+                        self.stop_reason = (
+                            f"gradscope: stopping training at step {record.step}{which}: NaN/Inf gradient or weight "
+                            f"in {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''} (fail_on='nonfinite')"
+                        )
+                        break
 
     def index_of(self, optimizer: Any) -> int | None:
         inner = unwrap(optimizer)
@@ -215,14 +229,19 @@ class Recordings:
         return torch.stack([v.detach().reshape(()).to(torch.float64) for v in values]).mean()
 
     def metrics(self) -> dict[str, float]:
-        """The figures recorded since the last call (the latest per layer), then forgotten."""
-        out, self._fresh = self._fresh, {}
+        """The figures of the latest step recorded since the last call (per optimizer), then forgotten."""
+        self.poll()
+        out: dict[str, float] = {}
+        for index, record in self._latest.items():
+            recorder = self.recorders[index]
+            out.update(metrics(record, recorder.probe.layout.layers, self.scopes[index]))
+        self._latest = {}
         return out
 
     def detach(self, *, failed: bool = False) -> None:
         for recorder in self.recorders:
             recorder.stop(failed=failed)
-        self.recorders, self.scopes = [], []
+        self.recorders, self.scopes, self._seen, self._latest = [], [], [], {}
         self._stepping.clear()
 
     def finish(self, directory: Path | None, *, show: bool) -> list[Report]:
@@ -233,7 +252,7 @@ class Recordings:
         recorders, scopes = self.recorders, self.scopes
         for recorder in recorders:
             recorder.stop()
-        self.recorders, self.scopes = [], []
+        self.recorders, self.scopes, self._seen, self._latest = [], [], [], {}
         origin = Origin(door=self.door)
         reports = [recorder.report(origin) for recorder in recorders]
         self.reports = reports

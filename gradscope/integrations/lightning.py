@@ -79,10 +79,12 @@ class GradscopeCallback(_Callback):
         if self._run.stepped:
             self._run.hand_loss(Recordings.mean_loss(self._losses))
             self._losses = []
-        figures = self._run.metrics()
-        if figures:
-            for logger in pl_module.loggers:
-                logger.log_metrics(figures, step=self._step_offset + self._run.last_step)
+        self._run.poll()
+        if pl_module.loggers:
+            figures = self._run.metrics()
+            if figures:
+                for logger in pl_module.loggers:
+                    logger.log_metrics(figures, step=self._step_offset + self._run.last_step)
         if self._run.stop_reason is not None and not trainer.should_stop:
             trainer.should_stop = True
             if trainer.is_global_zero:

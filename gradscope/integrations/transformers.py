@@ -134,6 +134,7 @@ class GradscopeCallback(_Callback):
         self._loss = None
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
+        self._run.poll()
         if self._run.stop_reason is not None and not control.should_training_stop:
             control.should_training_stop = True
             if state.is_world_process_zero:
