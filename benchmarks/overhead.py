@@ -9,21 +9,35 @@ Each watch is created once and entered around its blocks; the first recorded ste
 of each block pays a cold snapshot, which the ratios include. The one-off cost of
 creating a watch (finding layers, allocating the snapshot) is printed apart.
 
+Then the framework callbacks (--frameworks, on by default when the framework is
+installed): the same model and batches trained by a Lightning Trainer and by a
+Hugging Face Trainer, in rotation without gradscope, with gradscope.watch entered
+by hand around the framework's loop, and with the framework's GradscopeCallback.
+Each fit is timed from the end of its first training batch to the end of its
+last (the Trainer's set-up and the end-of-fit report are not steps). Printed per
+model: callback/off and watch/off under the framework, callback/watch (the
+callback's own cost beyond watch's, the figure the 2% target is about), and
+watch's every-step ratio in the plain loop from the first table.
+
 `gradscope run` is measured apart, on the steps of an unmodified script (overhead_script.py,
 which times its own steps): the same script run plainly, with gradscope.watch inside its loop,
 and under `gradscope run --no-stop`, in rotation, each round in this process. Its first steps
 (where `run` finds the optimizer and its model) are left out of the ratios: that one-off cost
 is printed as "first step ms".
-Run: python benchmarks/overhead.py [--quick] [--rounds N] [--steps N] [--only NAME] [--no-run]
+Run: python benchmarks/overhead.py [--quick] [--rounds N] [--steps N] [--only NAME] [--frameworks NAMES] [--no-run]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -192,6 +206,10 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (the targets are for the CPU)")
     parser.add_argument("--no-run", action="store_true", help="skip `gradscope run` on a script's own steps")
     parser.add_argument("--run-only", action="store_true", help="only `gradscope run` against watch")
+    parser.add_argument(
+        "--frameworks", default="lightning,transformers", help="callbacks to time beside watch (comma list; none: '')"
+    )
+    parser.add_argument("--framework-rounds", type=int, default=10, help="alternating fits per callback and model")
     args = parser.parse_args()
     rounds, steps = (3, 10) if args.quick else (args.rounds, args.steps)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -209,10 +227,12 @@ def main() -> None:
     )
     worst1, worst10 = 0.0, 0.0
     noisy: list[str] = []
+    watched: dict[str, float] = {}
     for case in cases():
         if args.only.lower() not in case.name.lower():
             continue
         result, setup = measure(case, rounds, steps, device)
+        watched[case.name] = result["ratio every=1"]
         params = sum(p.numel() for p in case.build().parameters())
         r1, r10 = result["ratio every=1"], result["ratio every=10"]
         worst1, worst10 = max(worst1, r1), max(worst10, r10)
@@ -231,6 +251,10 @@ def main() -> None:
             f"noisy: the middle half of the per-round ratios spans more than {NOISY:.2f} for "
             f"{', '.join(noisy)}; other load shared the machine, so rerun before trusting those ratios"
         )
+    frameworks = [f for f in args.frameworks.split(",") if f]
+    if frameworks:
+        framework_rounds = 3 if args.quick else args.framework_rounds
+        compare_callbacks(frameworks, watched, framework_rounds, max(steps, 6), device)
     if not args.no_run:
         run_vs_watch(rounds, steps, args.only)
 
@@ -291,6 +315,172 @@ def run_vs_watch(rounds: int, steps: int, only: str) -> None:
             f"{name:28} {plain * 1e3:>9.2f} {ratio['watch']:>6.3f}x {ratio['run']:>6.3f}x"
             f" {ratio['run'] / ratio['watch']:>9.3f}x {statistics.median(first) * 1e3:>14.1f}"
         )
+
+
+# -- the framework callbacks --------------------------------------------------------
+
+
+class Wrapped(nn.Module):
+    """A case's model as the Hugging Face Trainer wants it: keyword inputs in, {"loss": ...} out."""
+
+    def __init__(self, model: nn.Module, loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+        super().__init__()
+        self.model = model
+        self.loss = loss
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"loss": self.loss(self.model(x), labels)}
+
+
+# A framework fit runs in one of three modes: "off", "watch" (gradscope.watch entered by hand
+# around the framework's loop, the loss handed over from its training step) or "callback".
+MODES = ("off", "watch", "callback")
+
+
+def lightning_fit(case: Case, model: nn.Module, batches: list[Any], mode: str, device: torch.device) -> float:
+    """Seconds per step of one Lightning fit over `batches` (after its first batch)."""
+    import lightning.pytorch as pl
+
+    from gradscope.integrations.lightning import GradscopeCallback
+
+    class Module(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+            self.watch: Watch | None = None
+
+        def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], *_: Any) -> torch.Tensor:
+            loss = case.loss(self.model(batch[0]), batch[1])
+            if self.watch is not None:
+                self.watch.loss(loss)
+            return loss
+
+        def configure_optimizers(self) -> torch.optim.Optimizer:
+            return torch.optim.Adam(self.parameters(), lr=1e-4)
+
+        def on_train_start(self) -> None:
+            if mode == "watch":
+                self.watch = gradscope.watch(self, self.trainer.optimizers[0]).__enter__()
+
+        def on_train_end(self) -> None:
+            if self.watch is not None:
+                self.watch.__exit__(None, None, None)
+
+    class Tick(pl.Callback):
+        def on_train_batch_end(self, *_: Any) -> None:
+            clock.tick()
+
+    clock = Clock()
+    callbacks: list[Any] = [Tick()] + ([GradscopeCallback()] if mode == "callback" else [])
+    with tempfile.TemporaryDirectory() as out:  # where the callback writes its report
+        trainer = pl.Trainer(
+            max_steps=len(batches), accelerator="gpu" if device.type == "cuda" else "cpu", devices=1, logger=False,
+            enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False, callbacks=callbacks,
+            default_root_dir=out,
+        )  # fmt: skip
+        with contextlib.redirect_stdout(io.StringIO()):  # the callback's report: not a step, not timed
+            trainer.fit(Module(), torch.utils.data.DataLoader(batches, batch_size=None))
+    return clock.per_step()
+
+
+def transformers_fit(case: Case, model: nn.Module, batches: list[Any], mode: str, device: torch.device) -> float:
+    """Seconds per step of one Hugging Face Trainer run over `batches` (after its first batch)."""
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    from gradscope.integrations.transformers import GradscopeCallback
+
+    class Watched(Trainer):  # type: ignore[misc]
+        watch: Watch | None = None
+
+        def training_step(self, *args: Any, **kwargs: Any) -> torch.Tensor:
+            loss = super().training_step(*args, **kwargs)
+            if self.watch is not None:
+                self.watch.loss(loss)
+            return loss
+
+    class Tick(TrainerCallback):  # type: ignore[misc]
+        def on_train_begin(self, *_: Any, **kwargs: Any) -> None:
+            if mode == "watch":
+                trainer.watch = gradscope.watch(kwargs["model"], kwargs["optimizer"].optimizer).__enter__()
+
+        def on_step_end(self, *_: Any, **__: Any) -> None:
+            clock.tick()
+
+        def on_train_end(self, *_: Any, **__: Any) -> None:
+            if trainer.watch is not None:
+                trainer.watch.__exit__(None, None, None)
+
+    rows = [{"x": x[i], "labels": y[i]} for x, y in batches for i in range(x.shape[0])]
+    clock = Clock()
+    callbacks: list[Any] = [Tick()] + ([GradscopeCallback()] if mode == "callback" else [])
+    with tempfile.TemporaryDirectory() as out:
+        arguments = TrainingArguments(
+            output_dir=out, max_steps=len(batches), per_device_train_batch_size=batches[0][0].shape[0],
+            learning_rate=1e-4, lr_scheduler_type="constant", max_grad_norm=0.0, report_to="none",
+            save_strategy="no", disable_tqdm=True, use_cpu=device.type == "cpu", dataloader_num_workers=0,
+            logging_strategy="no",
+        )  # fmt: skip
+        trainer = Watched(model=Wrapped(model, case.loss), args=arguments, train_dataset=rows, callbacks=callbacks)
+        with contextlib.redirect_stdout(io.StringIO()):
+            trainer.train()
+    return clock.per_step()
+
+
+class Clock:
+    """The end times of a fit's training batches: the time per step is taken from the end of the
+    first to the end of the last."""
+
+    def __init__(self) -> None:
+        self.ends: list[float] = []
+
+    def tick(self) -> None:
+        self.ends.append(time.perf_counter())
+
+    def per_step(self) -> float:
+        return (self.ends[-1] - self.ends[0]) / max(len(self.ends) - 1, 1)
+
+
+def median_and_spread(pairs: list[float]) -> str:
+    q = statistics.quantiles(pairs, n=4) if len(pairs) > 1 else [pairs[0]] * 3
+    return f"{statistics.median(pairs):>6.3f}x {q[0]:.3f}-{q[2]:.3f}"
+
+
+def compare_callbacks(
+    frameworks: list[str], watched: dict[str, float], rounds: int, steps: int, device: torch.device
+) -> None:
+    import importlib.util
+
+    print(f"\ncallbacks: {rounds} rounds x {steps} steps per mode, each mode a fresh fit; ratios paired within a round")
+    print(
+        f"{'model':28} {'framework':>12} {'off ms':>8} {'callback/off':>20} {'watch/off':>20}"
+        f" {'callback/watch':>20} {'loop watch':>10}"
+    )
+    for name in frameworks:
+        if name not in ("lightning", "transformers") or importlib.util.find_spec(name) is None:
+            print(f"{name}: not installed (or unknown), skipped")
+            continue
+        run = lightning_fit if name == "lightning" else transformers_fit
+        for case in cases():
+            if case.name not in watched:
+                continue
+            torch.manual_seed(0)
+            model = case.build().to(device)
+            batches = [(x.to(device), y.to(device)) for x, y in (case.batch() for _ in range(steps))]
+            for mode in MODES:  # warm-up: imports, first-use caches
+                run(case, model, batches, mode, device)
+            times: dict[str, list[float]] = {m: [] for m in MODES}
+            for r in range(rounds):
+                for mode in MODES[r % 3 :] + MODES[: r % 3]:
+                    times[mode].append(run(case, model, batches, mode, device))
+
+            def paired(a: str, b: str, times: dict[str, list[float]] = times) -> str:
+                return median_and_spread([x / y for x, y in zip(times[a], times[b], strict=True)])
+
+            print(
+                f"{case.name:28} {name:>12} {statistics.median(times['off']) * 1e3:>8.2f}"
+                f" {paired('callback', 'off'):>20} {paired('watch', 'off'):>20} {paired('callback', 'watch'):>20}"
+                f" {watched[case.name]:>9.3f}x"
+            )
 
 
 if __name__ == "__main__":

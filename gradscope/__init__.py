@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING, Any
 from gradscope.types import Report
 
 __version__ = "0.1.0"
+# What to `pip install`: the name `gradscope` on the package index is an unrelated project.
+DISTRIBUTION = "torch-gradscope"
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gradscope.watcher import Watch
 
-__all__ = ["__version__", "load_run", "watch"]
+__all__ = ["DISTRIBUTION", "__version__", "load_run", "watch"]
 
 
 def watch(model: Any, optimizer: Any, **kwargs: Any) -> Watch:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from gradscope import __version__
+from gradscope import DISTRIBUTION, __version__
 from gradscope.budget import EXIT_INTERRUPTED
 from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
 from gradscope.errors import GradscopeError, InternalError, UsageError
@@ -66,7 +66,7 @@ def _announce(line: str) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"gradscope {__version__}")
+        print(f"gradscope {__version__} (package {DISTRIBUTION})")
         raise typer.Exit(0)
 
 

@@ -11,9 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gradscope import __version__
 from gradscope.config import DEFAULT_STEPS, RunConfig
-from gradscope.types import Report, RunInfo, RunRecord
+from gradscope.types import Report
 
 if TYPE_CHECKING:
     import torch
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from gradscope import runner
     from gradscope.budget import Clock
     from gradscope.loader import Problem
-    from gradscope.probe import Probe
+    from gradscope.recorder import Origin, Recorder
 
 # (phase, done, total): "measuring" over the probe's steps, "verifying ..." over re-runs.
 Progress = Callable[[str, int, int], None]
@@ -54,9 +53,10 @@ def _measure(
     progress: Progress | None,
     announce: Callable[[str], None] | None,
     clock: Clock,
-) -> tuple[list[float], Probe]:
+) -> tuple[list[float], Recorder]:
     """The measured run: as many steps as the plan made from the first steps' timing allows."""
     from gradscope.diagnosis import RULES
+    from gradscope.recorder import Recorder
 
     wanted = config.steps or DEFAULT_STEPS
     need = max((r.min_steps for r in RULES), default=1)
@@ -84,9 +84,9 @@ def _measure(
         return done < total
 
     tick = (lambda done: progress("measuring", done, total)) if progress else None
-    losses, probe = session.run(wanted, progress=tick, go_on=go_on)
-    assert probe is not None
-    return losses, probe
+    losses, recorder = session.run(wanted, recorder=Recorder, progress=tick, go_on=go_on)
+    assert recorder is not None
+    return losses, recorder
 
 
 def _diagnose(
@@ -98,6 +98,7 @@ def _diagnose(
 ) -> Report:
     from gradscope import loader, runner
     from gradscope.budget import Stopped
+    from gradscope.recorder import run_info
     from gradscope.report import build_report
 
     with loader.quiet_stdout():
@@ -105,11 +106,11 @@ def _diagnose(
         session = runner.Session.start(problem, device, config.seed)
     try:
         with loader.quiet_stdout():
-            losses, probe = _measure(config, session, progress, announce, clock)
-        if not probe.records:
+            losses, recorder = _measure(config, session, progress, announce, clock)
+        if not recorder.probe.records:
             raise KeyboardInterrupt  # stopped before one step was measured: nothing to judge
-        run = run_info(config, session, problem, probe.optimizer, len(probe.records), clock)
-        record = RunRecord(run=run, layers=probe.layout.layers, steps=tuple(probe.records))
+        origin = diagnose_origin(config, problem, clock)
+        record = recorder.record(origin)
         notes = tuple(n for n in (clock.plan.shortfall() if clock.plan else None,) if n)
         verify = config.verify and clock.stop_requested is None
         with loader.quiet_stdout():
@@ -123,39 +124,23 @@ def _diagnose(
                 report = build_report(record, None, notes=notes, extra={"losses": losses}, clock=clock)
     finally:
         session.close()
+    # The run as it ended: the whole command's wall time, and whether it was stopped early
+    # (also while replaying) and where.
     stopped = clock.stop_requested is not None
-    wall = round(time.perf_counter() - clock.started, 3)
-    final = replace(run, wall_s=wall, partial=stopped, cut=clock.cut if stopped else None)
+    ended = replace(origin, partial=stopped, cut=clock.cut if stopped else None)
+    final = run_info(recorder, ended, wall_s=time.perf_counter() - clock.started)
     return replace(report, record=replace(record, run=final))
 
 
-def run_info(
-    config: RunConfig,
-    session: runner.Session,
-    problem: Problem,
-    optimizer: torch.optim.Optimizer,
-    steps: int,
-    clock: Clock,
-) -> RunInfo:
-    """What the run was: script, device, optimizer, sizes; the wall time is set at the end."""
-    import torch
+def diagnose_origin(config: RunConfig, problem: Problem, clock: Clock) -> Origin:
+    """What the recorder cannot see of a `diagnose` run: the script, its seed, its loss, the budget."""
+    from gradscope.recorder import Origin
 
-    model = problem.model
-    return RunInfo(
+    return Origin(
+        door="diagnose",
         script=str(config.script),
-        steps=steps,
         seed=config.seed,
-        device=str(session.device),
-        dtype=str(session.dtype).replace("torch.", ""),
-        optimizer=type(optimizer).__name__,
-        # The run's own optimizer: no scheduler runs, so its LRs are the start's.
-        lr=tuple(float(g["lr"]) for g in optimizer.param_groups),
-        torch=torch.__version__,
-        gradscope=__version__,
-        wall_s=0.0,
         default_optimizer=problem.default_optimizer,
-        total_params=sum(p.numel() for p in model.parameters()),
-        trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
         loss_source=problem.loss_source,
         classes=problem.loss_shape.get("classes"),
         budget_s=clock.budget,

@@ -15,15 +15,29 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import torch
 
 from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user
 from gradscope.loader import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, describe, to_device, where
-from gradscope.probe import Probe
 
 SHAPE_HINTS = ("shape", "size", "mat1", "mat2", "dimension", "expected input")
+
+
+class Recording(Protocol):
+    """What the measured run drives: a gradscope.recorder.Recorder. Session.run is handed the
+    class rather than importing it: the recorder builds reports, and report, recommend and
+    verify import this module for their replays."""
+
+    def start(self) -> None: ...
+
+    def loss(self, value: Any) -> None: ...
+
+    def stop(self, *, failed: bool = False) -> None: ...
+
+
+R = TypeVar("R", bound=Recording)
 
 
 def resolve_device(spec: str) -> torch.device:
@@ -178,14 +192,15 @@ class Session:
         self,
         steps: int,
         *,
-        probe: bool = True,
+        recorder: Callable[[torch.nn.Module, torch.optim.Optimizer], R] | None = None,
         setup: Callable[[torch.nn.Module, torch.optim.Optimizer], Callable[[], None]] | None = None,
         clip: float | None = None,
         progress: Callable[[int], None] | None = None,
         go_on: Callable[[int, torch.Tensor], bool] | None = None,
-    ) -> tuple[list[float], Probe | None]:
-        """Train up to `steps` steps from the initial state; return the losses and the probe (its records).
+    ) -> tuple[list[float], R | None]:
+        """Train up to `steps` steps from the initial state; return the losses and the recorder (its records).
 
+        `recorder(model, optimizer)` builds the recorder of the measured run (None: a replay, unrecorded);
         `setup` changes the reset model and optimizer for a replay and returns its undo;
         `clip` clips the gradient norm before each step; `go_on(done, loss)`, called at each
         step boundary, ends the run early when it returns False (a budget, a stop request,
@@ -194,7 +209,7 @@ class Session:
         model = self.problem.model
         optimizer = self.reset()
         undo = setup(model, optimizer) if setup is not None else None
-        watcher = Probe(model, optimizer) if probe else None
+        watcher = recorder(model, optimizer) if recorder is not None else None
         losses: list[torch.Tensor] = []
         closure_based = type(optimizer).__name__ in CLOSURE_OPTIMIZERS
         params = [p for p in model.parameters() if p.requires_grad]
@@ -208,7 +223,8 @@ class Session:
             return value
 
         if watcher is not None:
-            watcher.attach()
+            watcher.start()
+        failed = True
         try:
             for step in range(steps):
                 batch = self.batch(step)
@@ -226,16 +242,17 @@ class Session:
                 else:
                     value = gradient(batch)
                     if watcher is not None:
-                        watcher.add_loss(value)
+                        watcher.loss(value)
                     self._step(optimizer, None)
                     losses.append(value.detach())
                 if progress is not None:
                     progress(step + 1)
                 if go_on is not None and not go_on(step + 1, losses[-1]):
                     break
+            failed = False
         finally:
             if watcher is not None:
-                watcher.detach()
+                watcher.stop(failed=failed)
             if undo is not None:
                 undo()
         host = torch.stack([v.reshape(()).to(torch.float64).cpu() for v in losses]).tolist() if losses else []

@@ -168,7 +168,7 @@ class Replayer:
             tick = (lambda done: progress(f"verifying {label}", done, steps)) if progress else None
             seen: list[float] = []
             losses, _ = self.session.run(
-                steps, probe=False, setup=change.apply, clip=change.clip, progress=tick, go_on=self._judge(seen)
+                steps, setup=change.apply, clip=change.clip, progress=tick, go_on=self._judge(seen)
             )
             if len(losses) < steps and any(not math.isfinite(v) or abs(v) > self._ceiling for v in losses[-1:]):
                 losses.append(math.inf)  # stopped on a runaway loss: mark it diverged

@@ -52,6 +52,12 @@ class Probe:
     log: StepLog | None = None
     scaler: Any = None  # torch.amp.GradScaler, to count the steps it skipped
     across_ranks: bool = True  # in a torch.distributed job, make the figures the job's (distributed.py)
+    # None: whether losses come before or after their step() is learned at the first recorded
+    # step (a user's loop may do either). True: always after, and a closure's return value is
+    # not taken as the loss: the framework callbacks read the loss from the training step's
+    # output once the step has run, and Lightning's closure returns it divided by the
+    # accumulation count.
+    loss_after_step: bool | None = None
     records: list[StepRecord] = field(default_factory=list)
     steps_seen: int = 0
 
@@ -65,7 +71,7 @@ class Probe:
         self.layout = discover(self.model, self.optimizer)
         self.ranks = distributed.find(self.wrapper, self.layout.tracked) if self.across_ranks else None
         self._handles: list[Any] = []
-        self.losses = Losses()
+        self.losses = Losses(after_step=self.loss_after_step)
         self.skips = Skips(self.scaler)
         # Per group: next step's large-weight squares (per piece) and the parameters' version counters.
         self._after_norms: dict[int, tuple[torch.Tensor, list[int]]] = {}
@@ -266,7 +272,7 @@ class Probe:
                 state["first"] = False
                 # The weight snapshot is already in the buffer: reduce gradients tensor by tensor.
                 self._measure_grads(use_buffer=False)
-                if isinstance(loss, torch.Tensor):
+                if isinstance(loss, torch.Tensor) and not self.loss_after_step:
                     self.losses.closure = loss.detach().reshape(-1)[:1].to(self.device, torch.float64)
             return loss
 
