@@ -28,6 +28,9 @@ from types import FrameType
 
 # Of the time left after start-up, measuring takes at most this share: the rest is for replays.
 MEASURE_SHARE = 0.5
+# Of the time left, what measuring may take at most when steps are too slow for the rules' minimum
+# (the rest is for judging and writing the report).
+ALL_BUT = 0.9
 # Replays shorter than this say little (the loss of a few batches is noise), so a tight budget
 # gets fewer replays rather than shorter ones below it.
 REPLAY_FLOOR = 8
@@ -136,8 +139,13 @@ class Clock:
                 steps = fixed
             else:
                 affordable = int(left * MEASURE_SHARE / step_s) + done
-                # Never fewer than the rules need, even if that overruns the budget.
-                steps = min(wanted, max(need, affordable))
+                if (need - done) * step_s <= left * ALL_BUT:
+                    # Never fewer than the rules need while the budget can pay for them.
+                    steps = min(wanted, max(need, affordable))
+                else:
+                    # Steps so slow that the rules' minimum would overrun the budget: the budget is
+                    # the user's limit, so measure what fits; the report says which rules did not run.
+                    steps = min(wanted, max(done, int(left * ALL_BUT / step_s) + done))
             after = left - (steps - done) * step_s
             replay_steps = steps
             replays = max(0, int(after / (replay_steps * step_s * REPLAY_MARGIN)))

@@ -56,9 +56,12 @@ def test_explicit_steps_are_kept_however_slow() -> None:
     assert "no time left for replays" in plan.line()
 
 
-def test_never_fewer_steps_than_the_rules_need() -> None:
-    plan = clock_at(10, 9).make_plan(step_s=5.0, done=2, fixed=None, wanted=20, need=4)
-    assert plan.steps == 4
+def test_never_fewer_steps_than_the_rules_need_while_the_budget_can_pay() -> None:
+    plan = clock_at(25, 9).make_plan(step_s=5.0, done=2, fixed=None, wanted=20, need=4)
+    assert plan.steps == 4  # half of the 16 s left buys 3 steps; the rules need 4, and 4 fit
+    plan = clock_at(90, 30).make_plan(step_s=28.0, done=1, fixed=None, wanted=20, need=4)
+    assert plan.steps == 2  # 3 more 28 s steps do not fit in 60 s: the budget wins, the note says so
+    assert plan.shortfall() is not None
 
 
 def test_no_budget_plans_nothing_away() -> None:

@@ -39,6 +39,9 @@ class Limits:
     chance_band: float = 0.95
     chance_depth_ratio: float = 2e-2
     chance_update_gap: float = 1e-1
+    # ...only while the layers that learn most move a healthy share per step: when every layer
+    # barely moves, a loss stuck at chance is the learning rate's (GS302), not the fade's.
+    chance_top_update: float = 1e-3
 
 
 @rule(
@@ -88,6 +91,16 @@ class Limits:
             lambda: record(mlp(6), grad=[1e-5, 1e-4, 1e-3, 1e-2, 0.1, 0.5], update_ratio=[1e-3] * 6, optimizer="Adam"),
         ),
         Example(
+            "a classifier stuck at ln(4) whose every layer barely moves: a learning rate too low, not a fade",
+            lambda: record(
+                mlp(6, "Tanh"),
+                grad=[5e-4, 1e-3, 3e-3, 0.02, 0.1, 0.15],
+                update_ratio=[5e-9, 1e-8, 3e-8, 2e-7, 1e-6, 6e-6],
+                losses=[1.39, 1.40, 1.37, 1.38, 1.41, 1.39, 1.36, 1.38, 1.40, 1.39],
+                classes=4,
+            ),
+        ),
+        Example(
             "the same 200x fade in a classifier that learns (its loss falls below ln(4)) is not vanishing",
             lambda: record(
                 mlp(6, "Tanh"),
@@ -105,7 +118,7 @@ def vanishing(facts: Facts, limits: Limits) -> Finding | None:
     if len(dense) < 2:
         return None
     top_update = facts.top_update_ratio()
-    stuck = facts.learned_nothing(limits.chance_band)
+    stuck = facts.learned_nothing(limits.chance_band) and top_update >= limits.chance_top_update
     depth_limit = limits.chance_depth_ratio if stuck else limits.depth_ratio
     gap_limit = limits.chance_update_gap if stuck else limits.update_gap
     flagged: list[LayerFacts] = []
