@@ -98,10 +98,18 @@ class Clock:
         self.cut: str | None = None  # the phase a stop cut short, for the report
         self.plan: Plan | None = None
         self._step_times: list[float] = []
+        self._lap_started = self.started
 
-    def observe(self, seconds: float) -> None:
-        """One step's wall time (measured or replayed): what the next steps are expected to cost."""
+    def start_laps(self) -> None:
+        """A run of steps (measured or replayed) begins now: its first lap counts from here."""
+        self._lap_started = time.perf_counter()
+
+    def lap(self) -> float:
+        """The step that just ended: its wall time, kept as what the next steps are expected to cost."""
+        now = time.perf_counter()
+        seconds, self._lap_started = now - self._lap_started, now
         self._step_times.append(seconds)
+        return seconds
 
     def step_s(self) -> float:
         """The typical step time seen so far (the median: the first steps pay for warm-up)."""

@@ -61,14 +61,11 @@ def _measure(
     wanted = config.steps or DEFAULT_STEPS
     need = max((r.min_steps for r in RULES), default=1)
     total = wanted
-    last = time.perf_counter()
     planned = False
 
     def go_on(done: int, _loss: object) -> bool:
-        nonlocal total, last, planned
-        now = time.perf_counter()
-        step_s, last = now - last, now
-        clock.observe(step_s)
+        nonlocal total, planned
+        step_s = clock.lap()
         if clock.stop_requested is not None:
             clock.cut = f"measuring, after {done} of {total} steps"
             return False
@@ -84,6 +81,7 @@ def _measure(
         return done < total
 
     tick = (lambda done: progress("measuring", done, total)) if progress else None
+    clock.start_laps()
     losses, recorder = session.run(wanted, recorder=Recorder, progress=tick, go_on=go_on)
     assert recorder is not None
     return losses, recorder

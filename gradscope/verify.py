@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -177,13 +176,12 @@ class Replayer:
 
     def _judge(self, seen: list[float]) -> Callable[[int, torch.Tensor], bool]:
         """The per-step check of a replay: time, stop requests, and whether its outcome is clear."""
-        clock, last = self.clock, [time.perf_counter()]
+        clock = self.clock
         goal = tail(self.baseline)
+        clock.start_laps()
 
         def go_on(done: int, loss: torch.Tensor) -> bool:
-            now = time.perf_counter()
-            clock.observe(now - last[0])
-            last[0] = now
+            clock.lap()
             clock.check_stop("verifying")
             if clock.left() <= 0:
                 raise OutOfTime("the budget ran out in the middle of a replay")

@@ -64,6 +64,14 @@ def test_never_fewer_steps_than_the_rules_need_while_the_budget_can_pay() -> Non
     assert plan.shortfall() is not None
 
 
+def test_laps_time_each_step_and_their_median_is_the_step_time() -> None:
+    clock = Clock(None)
+    clock.start_laps()
+    laps = [clock.lap() for _ in range(3)]
+    assert all(lap >= 0 for lap in laps)
+    assert clock.step_s() == sorted(laps)[1]
+
+
 def test_no_budget_plans_nothing_away() -> None:
     plan = clock_at(None, 100).make_plan(step_s=50.0, done=2, fixed=None, wanted=20, need=4)
     assert (plan.steps, plan.replays, plan.shortfall()) == (20, None, None)
@@ -71,7 +79,7 @@ def test_no_budget_plans_nothing_away() -> None:
 
 def test_afford_refuses_steps_past_the_deadline() -> None:
     clock = clock_at(10, 9)
-    clock.observe(2.0)
+    clock.make_plan(step_s=2.0, done=2, fixed=None, wanted=20, need=4)  # no lap yet: the plan's step time
     with pytest.raises(OutOfTime):
         clock.afford(1)
     clock_at(None, 1e6).afford(10**6)  # no budget: anything fits
