@@ -20,7 +20,7 @@ from gradscope.diagnosis.examples import mlp, record
 from gradscope.diagnosis.facts import RELU_LIKE, Facts, LayerFacts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, names, sig
-from gradscope.types import Finding, LayerStatus, Severity, Verdict, ratio
+from gradscope.types import Finding, LayerStatus, RunRecord, Severity, Verdict, ratio
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,17 @@ class Limits:
     # ...only while the layers that learn most move a healthy share per step: when every layer
     # barely moves, a loss stuck at chance is the learning rate's (GS302), not the fade's.
     chance_top_update: float = 1e-3
+
+
+# The learned-nothing examples: a six-layer tanh classifier over 4 classes whose gradients fade
+# 200x towards the input, its layers moving as MOVING says, its loss flat at ln 4 or falling.
+MOVING = [5e-5, 1e-4, 3e-4, 2e-3, 1e-2, 6e-2]
+AT_CHANCE = [1.39, 1.40, 1.37, 1.38, 1.41, 1.39, 1.36, 1.38, 1.40, 1.39]
+
+
+def _tanh_classifier(update_ratio: list[float], losses: list[float]) -> RunRecord:
+    return record(mlp(6, "Tanh"), grad=[5e-4, 1e-3, 3e-3, 0.02, 0.1, 0.15], update_ratio=update_ratio,
+                  losses=losses, classes=4)  # fmt: skip
 
 
 @rule(
@@ -72,13 +83,7 @@ class Limits:
         ),
         Example(
             "a deep tanh classifier stuck at ln(4) whose first layers get 200x weaker gradients",
-            lambda: record(
-                mlp(6, "Tanh"),
-                grad=[5e-4, 1e-3, 3e-3, 0.02, 0.1, 0.15],
-                update_ratio=[5e-5, 1e-4, 3e-4, 2e-3, 1e-2, 6e-2],
-                losses=[1.39, 1.40, 1.37, 1.38, 1.41, 1.39, 1.36, 1.38, 1.40, 1.39],
-                classes=4,
-            ),
+            lambda: _tanh_classifier(MOVING, AT_CHANCE),
         ),
     ),
     quiet=(
@@ -92,23 +97,11 @@ class Limits:
         ),
         Example(
             "a classifier stuck at ln(4) whose every layer barely moves: a learning rate too low, not a fade",
-            lambda: record(
-                mlp(6, "Tanh"),
-                grad=[5e-4, 1e-3, 3e-3, 0.02, 0.1, 0.15],
-                update_ratio=[5e-9, 1e-8, 3e-8, 2e-7, 1e-6, 6e-6],
-                losses=[1.39, 1.40, 1.37, 1.38, 1.41, 1.39, 1.36, 1.38, 1.40, 1.39],
-                classes=4,
-            ),
+            lambda: _tanh_classifier([r * 1e-4 for r in MOVING], AT_CHANCE),
         ),
         Example(
             "the same 200x fade in a classifier that learns (its loss falls below ln(4)) is not vanishing",
-            lambda: record(
-                mlp(6, "Tanh"),
-                grad=[5e-4, 1e-3, 3e-3, 0.02, 0.1, 0.15],
-                update_ratio=[5e-5, 1e-4, 3e-4, 2e-3, 1e-2, 6e-2],
-                losses=[1.39 * 0.95**i for i in range(10)],
-                classes=4,
-            ),
+            lambda: _tanh_classifier(MOVING, [1.39 * 0.95**i for i in range(10)]),
         ),
     ),
 )
