@@ -81,10 +81,7 @@ def _renamed(layer: LayerInfo, label: str) -> LayerInfo:
 
 def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRecord, list[str]]:
     """One record over every optimizer: the layers of all, their steps side by side."""
-    import torch
-
-    from gradscope import __version__
-    from gradscope.types import RunInfo, RunRecord
+    from gradscope.types import RunRecord
 
     records = [o.watch.record() for o in observed]
     models = {id(root): root for o in observed for _, root in o.roots}
@@ -114,18 +111,16 @@ def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRec
                 + ", ".join(f"{o.label} {c}" for o, c in zip(observed, counts, strict=True))
                 + f" recorded steps); the report sets their first {n} side by side"
             )
-    first = records[0].run
     unique = {id(p): p for root in models.values() for p in root.parameters()}
-    info = RunInfo(
+    # The first optimizer's metadata (built by recorder.run_info, as every door's is), with what
+    # only the whole script knows, or what all its optimizers make together, put in.
+    info = replace(
+        records[0].run,
         script=run.name,
         steps=len(steps),
         seed=run.seed,
-        device=first.device,
-        dtype=first.dtype,
         optimizer=" + ".join(r.run.optimizer for r in records),
         lr=tuple(lr for r in records for lr in r.run.lr),
-        torch=torch.__version__,
-        gradscope=__version__,
         wall_s=round(wall, 3),
         total_params=sum(p.numel() for p in unique.values()),
         trainable_params=sum(p.numel() for p in unique.values() if p.requires_grad),
