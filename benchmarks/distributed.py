@@ -30,10 +30,9 @@ from torch import nn
 from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).parent))
-from overhead import TinyLM, wide_mlp
+from overhead import TinyLM, run_block, wide_mlp
 
 import gradscope
-from gradscope.watcher import Watch
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -58,49 +57,22 @@ def model_and_data(name: str, steps: int) -> tuple[nn.Module, list[Batch], Calla
     return lm, data, loss
 
 
-def block(
-    model: nn.Module,
-    opt: torch.optim.Optimizer,
-    data: list[Batch],
-    loss_fn: Callable[..., torch.Tensor],
-    w: Watch | None,
-) -> float:
-    """Seconds per step over one block, the watch (if any) entered around it."""
-
-    def loop() -> None:
-        for x, y in data:
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            if w is not None:
-                w.loss(loss)
-            opt.step()
-
-    started = time.perf_counter()
-    if w is None:
-        loop()
-    else:
-        with w:
-            loop()
-    return (time.perf_counter() - started) / len(data)
-
-
 def ratios(
     model: nn.Module, data: list[Batch], loss_fn: Callable[..., torch.Tensor], rounds: int
 ) -> tuple[float, float, float, float]:
     """(median ratio, first quartile, third quartile, step ms without watch) over alternating rounds."""
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     w = gradscope.watch(model, opt)
-    block(model, opt, data, loss_fn, None)  # warm-up
-    block(model, opt, data, loss_fn, w)
+    run_block(model, opt, data, loss_fn, None)  # warm-up
+    run_block(model, opt, data, loss_fn, w)
     off, on = [], []
     for r in range(rounds):
         if r % 2:
-            on.append(block(model, opt, data, loss_fn, w))
-            off.append(block(model, opt, data, loss_fn, None))
+            on.append(run_block(model, opt, data, loss_fn, w))
+            off.append(run_block(model, opt, data, loss_fn, None))
         else:
-            off.append(block(model, opt, data, loss_fn, None))
-            on.append(block(model, opt, data, loss_fn, w))
+            off.append(run_block(model, opt, data, loss_fn, None))
+            on.append(run_block(model, opt, data, loss_fn, w))
     pairs = [a / b for a, b in zip(on, off, strict=True)]
     q = statistics.quantiles(pairs, n=4)
     return statistics.median(pairs), q[0], q[2], 1000 * statistics.median(off)
