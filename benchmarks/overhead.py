@@ -32,9 +32,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import logging
 import statistics
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -343,6 +345,11 @@ def lightning_fit(case: Case, model: nn.Module, batches: list[Any], mode: str, d
 
     from gradscope.integrations.lightning import GradscopeCallback
 
+    # Its per-fit banner (accelerator found, a logging tip, why the fit stopped) would fill the table.
+    # Both packages are named: with both installed, the last imported routes every info message.
+    for name in ("lightning.pytorch", "lightning.fabric", "pytorch_lightning", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
     class Module(pl.LightningModule):
         def __init__(self) -> None:
             super().__init__()
@@ -378,7 +385,8 @@ def lightning_fit(case: Case, model: nn.Module, batches: list[Any], mode: str, d
             enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False, callbacks=callbacks,
             default_root_dir=out,
         )  # fmt: skip
-        with contextlib.redirect_stdout(io.StringIO()):  # the callback's report: not a step, not timed
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():  # the report: not a step
+            warnings.simplefilter("ignore")  # Lightning's deprecation notes, once per fit
             trainer.fit(Module(), torch.utils.data.DataLoader(batches, batch_size=None))
     return clock.per_step()
 
