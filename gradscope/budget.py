@@ -134,8 +134,12 @@ class Clock:
         if steps * step_s * REPLAY_MARGIN > self.left():
             raise OutOfTime(f"{steps} step(s) of {step_s:.2g} s do not fit in {max(self.left(), 0):.0f} s left")
 
-    def make_plan(self, step_s: float, done: int, fixed: int | None, wanted: int, need: int) -> Plan:
-        """Fix the measured steps (unless given) and the replays from one step's cost."""
+    def make_plan(
+        self, step_s: float, done: int, fixed: int | None, wanted: int, need: int, most_replays: int | None = None
+    ) -> Plan:
+        """Fix the measured steps (unless given) and the replays from one step's cost; no more
+        replays than `most_replays`, the most verification can ask for, so a fast model's plan
+        does not promise the whole budget."""
         elapsed = self.elapsed()
         step_s = max(step_s, 1e-6)
         if self.budget is None:
@@ -161,6 +165,8 @@ class Clock:
                 # Two shorter replays say more than one full-length one (or none).
                 replay_steps = max(REPLAY_FLOOR, min(steps, int(after / (2 * step_s * REPLAY_MARGIN))))
                 replays = max(0, int(after / (replay_steps * step_s * REPLAY_MARGIN)))
+            if most_replays is not None:
+                replays = min(replays, most_replays)
             plan = Plan(self.budget, step_s, steps, fixed or wanted, replay_steps, replays, elapsed)
         self.plan = plan
         return plan

@@ -56,6 +56,7 @@ def _measure(
 ) -> tuple[list[float], Recorder]:
     """The measured run: as many steps as the plan made from the first steps' timing allows."""
     from gradscope.diagnosis import RULES
+    from gradscope.recommend import MOST_REPLAYS
     from gradscope.recorder import Recorder
 
     wanted = config.steps or DEFAULT_STEPS
@@ -74,7 +75,7 @@ def _measure(
         slow = clock.budget is not None and step_s > 0.1 * clock.budget
         if not planned and (done >= 2 or done >= total or slow):
             planned = True
-            plan = clock.make_plan(step_s, done, config.steps, wanted, need)
+            plan = clock.make_plan(step_s, done, config.steps, wanted, need, MOST_REPLAYS)
             total = plan.steps
             if announce is not None:
                 announce(plan.line())

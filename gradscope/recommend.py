@@ -58,6 +58,12 @@ BURST_CLIP_FACTORS = (2.0, 10.0)
 # Learning-rate factors a range test tries, before the ones derived from the update ratios.
 LR_CUTS = (0.3, 0.1, 0.01)
 LR_RAISES = (10.0, 100.0, 1000.0, 10000.0)
+# The most distinct replays one diagnosis can ask for (the Replayer runs each change once):
+# clip thresholds (the default, the median, the percentile, the SGD-step norm, the burst
+# factors), both directions of the LR range test with their two ratio-derived factors each,
+# and the three architecture checks (ReLU, kaiming init, LeakyReLU). The time plan promises
+# no more than these take.
+MOST_REPLAYS = (4 + len(BURST_CLIP_FACTORS)) + (len(LR_CUTS) + 2) + (len(LR_RAISES) + 2) + 3
 # A loss that grew this many times its first value before turning NaN/Inf ran away.
 RUNAWAY_FACTOR = 2.0
 # Dense layers in sequence from which skip connections are worth suggesting for a vanishing gradient.

@@ -49,6 +49,14 @@ def test_a_fast_model_measures_every_wanted_step_and_plans_replays() -> None:
     assert plan.line().startswith("about ")
 
 
+def test_a_fast_model_is_not_promised_the_whole_budget() -> None:
+    # 0.01 s steps leave time for thousands of replays; verification never asks for more than
+    # MOST_REPLAYS, so the estimate is what those cost, not the 90 s budget.
+    plan = clock_at(90, 1).make_plan(step_s=0.01, done=2, fixed=None, wanted=20, need=4, most_replays=20)
+    assert plan.replays == 20
+    assert plan.line().startswith("about 5 s: 20 steps measured, up to 20 replay(s) of 20 steps")
+
+
 def test_explicit_steps_are_kept_however_slow() -> None:
     plan = clock_at(30, 5).make_plan(step_s=10.0, done=2, fixed=40, wanted=40, need=4)
     assert plan.steps == 40
