@@ -239,17 +239,18 @@ def run_command(
         _outputs(outcome.report, {"json": json_path, "csv": csv_path, "plots": plots})
         if outcome.crash is not None:
             raise outcome.crash
-        if outcome.interrupted:
-            raise KeyboardInterrupt
+        if outcome.interrupted is not None:
+            raise KeyboardInterrupt(outcome.interrupted)
     except ScriptCrashed as crash:
         if crash.shown:
             print(crash.shown, file=sys.stderr, end="")
         _fail(crash, debug)
     except GradscopeError as err:
         _fail(err, debug)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         done = "the report above covers the steps before it" if outcome is not None else "nothing was written"
-        print(f"gradscope: error: interrupted (Ctrl-C); {done}", file=sys.stderr)
+        how = "SIGTERM" if exc.args == ("SIGTERM",) else "Ctrl-C"  # runscript.Terminated says which
+        print(f"gradscope: error: interrupted ({how}); {done}", file=sys.stderr)
         raise typer.Exit(130) from None
     except Exception as exc:  # not a GradscopeError: gradscope itself failed
         raise typer.Exit(_report_internal(exc)) from None

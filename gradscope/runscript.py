@@ -13,6 +13,11 @@ of them under gradient accumulation: that sum is what the stepped gradient is
 the gradient of). After the measured steps gradscope raises `StopScript`, a
 BaseException, from the step's post-hook: the step is complete, and the script's
 `finally` blocks and context managers run as it unwinds.
+
+Ctrl-C reaches the script as it would under Python (a KeyboardInterrupt). SIGTERM, which
+would end the process with nothing written, is turned into `Terminated` (a
+KeyboardInterrupt) while the script runs, unless the script handles SIGTERM itself: the
+script unwinds as for Ctrl-C, and the steps measured so far are reported.
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ import contextlib
 import functools
 import os
 import runpy
+import signal
 import sys
+import threading
 import time
 import traceback
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from gradscope import runmodels
@@ -66,7 +73,7 @@ class Outcome:
 
     report: Report
     crash: ScriptCrashed | None = None
-    interrupted: bool = False  # Ctrl-C: the report covers the steps before it
+    interrupted: str | None = None  # "Ctrl-C" or "SIGTERM": the report covers the steps before it
 
 
 # ---------------------------------------------------------------- running the script
@@ -120,6 +127,35 @@ def as_python_would(run: ScriptRun) -> Iterator[None]:
             os.chdir(saved_cwd)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while the script ran: it unwinds as for Ctrl-C (its `except
+    KeyboardInterrupt` and `finally` blocks run), and what was measured is reported."""
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Within the block, SIGTERM raises Terminated in the main thread; a second one ends the
+    process as it would without gradscope. Left alone when the script's process already handles
+    SIGTERM, and from a worker thread, where handlers cannot be set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated("SIGTERM")
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _execute(run: ScriptRun) -> None:
     # runpy is called through call_user itself: a gradscope frame between the two would make
     # the script's own exceptions look like gradscope's (errors.blame).
@@ -146,11 +182,12 @@ def run_script(run: ScriptRun) -> Outcome:
         runner.seed_everything(run.seed)
     observer = Observer(run.steps, run.every, run.budget)
     crash: BaseException | None = None
-    interrupted = False
+    interrupted: str | None = None
     with as_python_would(run), contextlib.ExitStack() as stack:
         if run.module:
             _check_module(run.script)
         stack.enter_context(observer)
+        stack.enter_context(sigterm_unwinds())
         try:
             with quiet_stdout():
                 _execute(run)
@@ -159,10 +196,10 @@ def run_script(run: ScriptRun) -> Outcome:
         except SystemExit as exc:
             if exc.code not in (None, 0):
                 crash = exc
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             if not observer.observed:
                 raise
-            interrupted = True  # what was measured is kept and judged
+            interrupted = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"  # what was measured is judged
         except BaseException as exc:
             # Also an exception of the script's clean-up while the stop unwound it (a checkpoint
             # that failed to write in `finally`): its files may not be whole, so it is a failure.
@@ -177,12 +214,12 @@ def run_script(run: ScriptRun) -> Outcome:
     report = observer.report(run, wall)
     if interrupted:
         steps = len(report.record.steps)
-        note = f"interrupted (Ctrl-C) after {steps} measured step(s); the report covers them"
+        note = f"interrupted ({interrupted}) after {steps} measured step(s); the report covers them"
         # Marked partial as a stopped `diagnose` is, so a reader of the JSON sees it too.
         cut = f"running the script, after {steps} measured step(s)"
         run_info = replace(report.record.run, partial=True, cut=cut)
         report = replace(report, record=replace(report.record, run=run_info), notes=(note, *report.notes))
-        return Outcome(report, interrupted=True)
+        return Outcome(report, interrupted=interrupted)
     if crash is None:
         return Outcome(report)
     when = "in its own clean-up as gradscope stopped it" if observer.stopped else "after the steps the report covers"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -425,6 +426,68 @@ def test_ctrl_c_after_some_steps_keeps_what_was_measured(tmp_path: Path) -> None
     assert len(report["steps"]) == 6
     assert report["notes"][0].startswith("interrupted (Ctrl-C) after 6 measured step(s)")
     assert report["run"]["partial"] is True and "after 6 measured step(s)" in report["run"]["cut"]
+
+
+def test_sigterm_unwinds_the_script_and_keeps_what_was_measured(tmp_path: Path) -> None:
+    # Without gradscope, SIGTERM would end the process with nothing written (exit 143).
+    script = write(
+        tmp_path,
+        "train.py",
+        """
+        import os, signal, torch
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        unwound = False
+        try:
+            for i in range(100):
+                opt.zero_grad()
+                model(torch.randn(4, 3)).pow(2).mean().backward()
+                opt.step()
+                if i == 5:
+                    os.kill(os.getpid(), signal.SIGTERM)  # as a scheduler's SIGTERM lands in the loop
+        finally:
+            open(os.path.join(os.path.dirname(__file__), "unwound"), "w").close()
+        """,
+    )
+    out = tmp_path / "run.json"
+    result = invoke("--no-stop", "--json", out, script)
+    assert result.exit_code == 130, result.output
+    (line,) = error_lines(result.output)
+    assert line == "gradscope: error: interrupted (SIGTERM); the report above covers the steps before it"
+    assert (tmp_path / "unwound").exists()  # the script's finally ran
+    report = json.loads(out.read_text())
+    assert len(report["steps"]) == 6
+    assert report["notes"][0].startswith("interrupted (SIGTERM) after 6 measured step(s)")
+    assert report["run"]["partial"] is True
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # put back
+
+
+def test_a_script_that_handles_sigterm_itself_keeps_its_handler(tmp_path: Path) -> None:
+    script = write(
+        tmp_path,
+        "train.py",
+        """
+        import os, signal, torch
+        torch.manual_seed(0)
+        stop = []
+        signal.signal(signal.SIGTERM, lambda *_: stop.append(True))  # checkpoint-and-exit, as SLURM jobs do
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for i in range(100):
+            opt.zero_grad()
+            model(torch.randn(4, 3)).pow(2).mean().backward()
+            opt.step()
+            if i == 5:
+                os.kill(os.getpid(), signal.SIGTERM)
+            if stop:
+                break
+        """,
+    )
+    report = run_json(tmp_path, "--no-stop", script)
+    assert len(report["steps"]) == 6  # its handler, not gradscope's, decided how the run ended
+    assert report["run"]["partial"] is False
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the process's handler put back
 
 
 def test_a_failing_clean_up_after_the_stop_is_the_scripts_failure(tmp_path: Path) -> None:
