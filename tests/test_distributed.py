@@ -5,7 +5,8 @@ head tied to the embedding) under DDP, FSDP2 (`fully_shard`) and HSDP, each rank
 half of every batch; here the same model is trained in one process on the whole
 batches, and the figures of every rank must be that run's. "accumulated" is DDP with
 two micro-batches per step, the first inside no_sync(), and a last step taken inside
-no_sync() that must not be recorded (so it has as many steps as the others).
+no_sync() that must not be recorded (so it has as many steps as the others). "ddp late"
+hands each loss over after its step, as the framework callbacks do.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def rel_err(got: list[list[float]], want: list[list[float]]) -> float:
     return worst
 
 
-@pytest.mark.parametrize("kind", ["ddp", "fsdp", "hsdp", "accumulated"])
+@pytest.mark.parametrize("kind", ["ddp", "fsdp", "hsdp", "accumulated", "ddp late"])
 def test_figures_equal_one_process_on_the_whole_batch(
     kind: str, ranks: tuple[list[dict[str, Any]], Path], single: dict[str, Any]
 ) -> None:
@@ -141,6 +142,14 @@ def test_one_collective_per_recorded_step(kind: str, ranks: tuple[list[dict[str,
     results, _ = ranks
     for result in results:
         assert result[kind]["all_reduce"] == dist_worker.STEPS
+
+
+def test_losses_handed_after_their_step_are_averaged_in_one_collective_at_the_end(
+    ranks: tuple[list[dict[str, Any]], Path],
+) -> None:
+    # Each rank's half-batch losses differ; the figures test shows they end up as the job's mean.
+    for result in ranks[0]:
+        assert result["ddp late"]["all_reduce"] == dist_worker.STEPS + 1
 
 
 def test_only_rank_0_writes(ranks: tuple[list[dict[str, Any]], Path]) -> None:
