@@ -235,8 +235,9 @@ def run_command(
         limit = None if no_stop else (steps or DEFAULT_STEPS)
         config = ScriptRun(target[0], tuple(target[1:]), module, limit, every, seed, budget or None)
         outcome = run_script(config)
-        print_report(outcome.report, quiet=quiet)
-        _outputs(outcome.report, {"json": json_path, "csv": csv_path, "plots": plots})
+        if outcome.main:  # in a torch.distributed job every rank has the same report: rank 0 shows it
+            print_report(outcome.report, quiet=quiet)
+            _outputs(outcome.report, {"json": json_path, "csv": csv_path, "plots": plots})
         if outcome.crash is not None:
             raise outcome.crash
         if outcome.interrupted is not None:

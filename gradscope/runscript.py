@@ -74,6 +74,7 @@ class Outcome:
     report: Report
     crash: ScriptCrashed | None = None
     interrupted: str | None = None  # "Ctrl-C" or "SIGTERM": the report covers the steps before it
+    main: bool = True  # this process speaks for the run: rank 0 of a torch.distributed job, or the only one
 
 
 # ---------------------------------------------------------------- running the script
@@ -219,11 +220,11 @@ def run_script(run: ScriptRun) -> Outcome:
         cut = f"running the script, after {steps} measured step(s)"
         run_info = replace(report.record.run, partial=True, cut=cut)
         report = replace(report, record=replace(report.record, run=run_info), notes=(note, *report.notes))
-        return Outcome(report, interrupted=interrupted)
+        return Outcome(report, interrupted=interrupted, main=observer.main)
     if crash is None:
-        return Outcome(report)
+        return Outcome(report, main=observer.main)
     when = "in its own clean-up as gradscope stopped it" if observer.stopped else "after the steps the report covers"
-    return Outcome(report, _crashed(run, crash, when))
+    return Outcome(report, _crashed(run, crash, when), main=observer.main)
 
 
 def _crashed(run: ScriptRun, exc: BaseException, when: str) -> ScriptCrashed:
@@ -281,6 +282,10 @@ class Observer:
     backward_calls: int = 0
     created: list[str] = field(default_factory=list)  # class names of the optimizers constructed
     classes: int | None = None  # of the cross-entropy the script's loss is, when it is one
+    # Under torchrun every rank runs gradscope; each rank's figures are the job's (the watch reduces
+    # them), and only rank 0 prints and writes. Asked when a model is first seen: the script may
+    # destroy its process group before it ends.
+    main: bool = True
 
     def __post_init__(self) -> None:
         self._undo: list[Callable[[], None]] = []
@@ -486,6 +491,7 @@ class Observer:
             model = runmodels.view_class()(named if prefixed else [("", named[0][1])], keep)
         watch = Watch(model, optimizer, every=self.every, scaler=self._scaler)
         watch.__enter__()
+        self.main = self.main and watch.main
         label = runmodels.script_name(optimizer, f"{type(optimizer).__name__} #{len(self.observed) + 1}")
         observed = Observed(optimizer, watch, label, named, prefixed, held)
         self.observed.append(observed)

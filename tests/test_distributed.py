@@ -43,6 +43,13 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], Path]:
     out = tmp_path_factory.mktemp("dist")
+    launch([str(Path(__file__).parent / "dist_worker.py"), str(out)], out)
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)], out
+
+
+def launch(args: list[str], out: Path, timeout: float = 150) -> list[str]:
+    """Run `python ARGS` as both ranks of a gloo job, as torchrun would; their outputs.
+    `{rank}` in an argument becomes the process's rank."""
     root = Path(__file__).resolve().parent.parent
     port = str(free_port())
     procs = []
@@ -55,28 +62,22 @@ def ranks(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]
             "MASTER_ADDR": "127.0.0.1",
             "MASTER_PORT": port,
             "OMP_NUM_THREADS": "1",
+            "COLUMNS": "200",
             "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
         }
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, str(Path(__file__).parent / "dist_worker.py"), str(out)],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-        )
+        command = [sys.executable, *(a.replace("{rank}", str(rank)) for a in args)]
+        procs.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     logs = []
     try:
         for p in procs:
-            logs.append(p.communicate(timeout=150)[0])
+            logs.append(p.communicate(timeout=timeout)[0])
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
     for rank, (p, log) in enumerate(zip(procs, logs, strict=True)):
         assert p.returncode == 0, f"rank {rank} failed:\n{log[-4000:]}"
-    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)], out
+    return logs
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +175,22 @@ def test_a_watch_that_is_told_not_to_reduce_measures_its_own_shard(
             alone[0][figure], alone[1][figure], strict=True)]  # fmt: skip
         assert rel_err(whole, single[figure]) < 1e-5, figure
         assert all(a < b for a, b in zip(alone[0][figure][0], single[figure][0], strict=True))
+
+
+def test_gradscope_run_under_torchrun_reports_the_jobs_figures_once(tmp_path: Path, single: dict[str, Any]) -> None:
+    """`torchrun -m gradscope run ddp_train.py`: every rank runs gradscope; rank 0 prints and writes."""
+    from gradscope.render.json import load
+
+    script = Path(__file__).parent / "scripts" / "run" / "ddp_train.py"
+    logs = launch(
+        ["-m", "gradscope", "run", "--no-stop", "--json", str(tmp_path / "run{rank}.json"), str(script)], tmp_path
+    )
+    assert "verdict:" in logs[0]
+    assert "verdict:" not in logs[1]
+    assert not (tmp_path / "run1.json").exists()
+    report = load(tmp_path / "run0.json")
+    steps = report.record.steps
+    assert [layer.name for layer in report.record.layers] == [name for name, _ in single["layers"]]
+    assert rel_err([list(r.grad_norm) for r in steps], single["grad"]) < 1e-5  # the job's, not rank 0's half
+    assert rel_err([list(r.update_norm) for r in steps], single["update"]) < 1e-5
+    assert rel_err([[r.loss for r in steps]], [single["loss"]]) < 1e-5
