@@ -1,15 +1,15 @@
 """A DDP training script as torchrun runs it (RANK, WORLD_SIZE, MASTER_ADDR/PORT set): the model
 and batches of tests/dist_worker.py, each rank on its half of every batch, gloo on CPU."""
 
-import os
 import sys
+from pathlib import Path
 
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-import dist_worker  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import dist_worker
 
 torch.set_num_threads(1)
 dist.init_process_group("gloo")
