@@ -36,6 +36,10 @@ EXIT_CODES_HELP = (
     "4 internal error in gradscope (please report it); 130 stopped by Ctrl-C or SIGTERM (the report covers what "
     "was measured)."
 )
+RENDER_EXIT_CODES_HELP = (
+    "Exit codes: 0 drawn (whatever the report found: --fail-on belongs to diagnose and run); 2 usage error "
+    "(not a gradscope report, an unwritable output); 4 internal error in gradscope (please report it)."
+)
 REPORT_IT = "this is a bug in gradscope, not in your script; please report this with the traceback above"
 
 
@@ -105,11 +109,38 @@ def _check_outputs(files: list[Path | None], folder: Path | None) -> None:
         raise UsageError(f"--plots {folder} is a file; give a folder for the PNGs")
 
 
-def _outputs(report: Report, outputs: dict[str, Path | None]) -> None:
-    """Each file asked for by its format's option (--json, --csv, --plots), in that order."""
+def _outputs(report: Report, outputs: dict[str, Path | None], quiet: bool) -> None:
+    """Each file asked for by its format's option (--json, --csv, --plots), in that order, each
+    named on stderr (a folder made for it would otherwise go unnoticed)."""
     from gradscope.render import write_outputs
 
-    write_outputs(report, outputs)
+    for name, path in outputs.items():
+        if path is not None:
+            write_outputs(report, {name: path})
+            if not quiet:
+                print(f"gradscope: {name} written to {path}", file=sys.stderr)
+
+
+def _show(report: Report, quiet: bool) -> None:
+    """Print the report; a reader that stops early (`| head`) changes neither the files, written
+    before, nor the exit code."""
+    from rich.console import Console
+
+    from gradscope.render.terminal import print_report
+
+    class Piped(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own answer is SystemExit(1), which would read as "findings". As the Python
+            # docs advise, stdout goes to devnull so the flush at exit cannot fail again.
+            self.quiet = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    console = Piped()
+    print_report(report, quiet=quiet, console=console)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        console.on_broken_pipe()
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -146,7 +177,6 @@ def diagnose(
     """Run a few instrumented training steps of SCRIPT and judge every layer's gradients."""
     from gradscope.pipeline import run_diagnosis
     from gradscope.render.progress import progress_bar
-    from gradscope.render.terminal import print_report
     from gradscope.report import exit_code
 
     try:
@@ -163,8 +193,8 @@ def diagnose(
         config = RunConfig(script=script, steps=steps, budget=budget or None, seed=seed, device=device, verify=verify)
         with progress_bar(enabled=not quiet) as progress:
             report = run_diagnosis(config, progress=progress, announce=None if quiet else _announce)
-        print_report(report, quiet=quiet)
-        _outputs(report, {"json": json_path, "csv": csv_path, "plots": plots})
+        _outputs(report, {"json": json_path, "csv": csv_path, "plots": plots}, quiet)
+        _show(report, quiet)
     except GradscopeError as err:
         _fail(err, debug)
     except KeyboardInterrupt:
@@ -212,7 +242,6 @@ def run_command(
 ) -> None:
     """Run an unmodified training script (`train.py ARGS`) and judge the gradients of its steps."""
     from gradscope.config import ScriptRun
-    from gradscope.render.terminal import print_report
     from gradscope.report import exit_code
     from gradscope.runscript import Outcome, ScriptCrashed, run_script
 
@@ -236,8 +265,8 @@ def run_command(
         config = ScriptRun(target[0], tuple(target[1:]), module, limit, every, seed, budget or None)
         outcome = run_script(config)
         if outcome.main:  # in a torch.distributed job every rank has the same report: rank 0 shows it
-            print_report(outcome.report, quiet=quiet)
-            _outputs(outcome.report, {"json": json_path, "csv": csv_path, "plots": plots})
+            _outputs(outcome.report, {"json": json_path, "csv": csv_path, "plots": plots}, quiet)
+            _show(outcome.report, quiet)
         if outcome.crash is not None:
             raise outcome.crash
         if outcome.interrupted is not None:
@@ -258,7 +287,7 @@ def run_command(
     raise typer.Exit(exit_code(outcome.report, fail_on))
 
 
-@app.command(epilog=EXIT_CODES_HELP)
+@app.command(epilog=RENDER_EXIT_CODES_HELP)
 def render(
     run: Annotated[Path, typer.Argument(help="A report written by `gradscope diagnose --json`.")],
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the per-step figures here.")] = None,
@@ -268,13 +297,12 @@ def render(
 ) -> None:
     """Redraw the report, CSV and plots of a saved run (does not need torch)."""
     from gradscope.render import json
-    from gradscope.render.terminal import print_report
 
     try:
         _not_an_input([csv_path, plots], [run])
         report = json.load(run)
-        print_report(report, quiet=quiet)
-        _outputs(report, {"csv": csv_path, "plots": plots})
+        _outputs(report, {"csv": csv_path, "plots": plots}, quiet)
+        _show(report, quiet)
     except GradscopeError as err:
         _fail(err, debug)
     except Exception as exc:  # not a GradscopeError: gradscope itself failed
