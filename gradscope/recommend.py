@@ -137,8 +137,11 @@ def _ranked(recs: list[Recommendation]) -> list[Recommendation]:
             return (1, 0.0)
         if not v.improved:
             return (2, 0.0)
-        gain = (v.loss_before - v.loss_after) / abs(v.loss_before) if v.loss_before else 0.0
-        return (0, -gain if math.isfinite(gain) else -1.0)
+        if not math.isfinite(v.loss_before) or not v.loss_before:
+            # Every replay of one report starts from the same measured run: with no finite loss
+            # to gain on (it went NaN), the lower loss reached is the better fix.
+            return (0, v.loss_after if math.isfinite(v.loss_after) else math.inf)
+        return (0, -(v.loss_before - v.loss_after) / abs(v.loss_before))
 
     return sorted(unique, key=order)
 

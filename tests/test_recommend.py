@@ -21,6 +21,13 @@ def test_ranked_puts_the_biggest_verified_gain_first_and_drops_duplicates() -> N
     assert [r.action for r in out] == ["init", "clip_grad_norm", "batchnorm", "activation"]
 
 
+def test_after_a_nan_run_the_fix_reaching_the_lower_loss_comes_first() -> None:
+    # Both beat a NaN run; clipping kept the loss at 1e4, a better init brought it to 2.9.
+    clip = rec("clip_grad_norm", float("nan"), 1.18e4, max_norm=1.0)
+    init = rec("init", float("nan"), 2.94, scheme="kaiming_normal_")
+    assert [r.action for r in _ranked([clip, init])] == ["init", "clip_grad_norm"]
+
+
 def test_improved_needs_a_clear_drop_and_a_finite_loss() -> None:
     assert improved(1.0, 0.9)
     assert not improved(1.0, 0.99)  # within the 2% noise margin
