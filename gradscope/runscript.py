@@ -52,6 +52,10 @@ if TYPE_CHECKING:
 # Past this many steps of its busiest optimizer, a run stops without waiting for an optimizer that
 # steps rarely (one per 10 iterations, say) to reach --steps too.
 PATIENCE = 4
+# backward() calls with no optimizer step yet after which a script run with a step limit is
+# stopped: nothing gradscope run can observe is coming (a hand-written update, or none), and the
+# script could train for hours first. Generous for accumulation (LLM recipes accumulate a few hundred).
+BACKWARD_WITHOUT_STEP = 1000
 
 
 class StopScript(BaseException):
@@ -393,6 +397,9 @@ class Observer:
         import torch
 
         self.backward_calls += 1
+        if self.steps is not None and self._steps_taken == 0 and self.backward_calls > BACKWARD_WITHOUT_STEP:
+            self.stopped = True
+            raise StopScript
         if self._stepping:
             return  # a closure's backward inside step(): the probe takes the closure's own loss
         given = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
@@ -531,10 +538,11 @@ class Observer:
                 "measured; gradscope run observes the steps of torch.optim optimizers"
             )
         if self.backward_calls:
+            stopped = " (gradscope stopped it there)" if self.stopped else ""
             return (
-                f"{script} called backward() {self.backward_calls} time(s) but stepped no torch.optim optimizer: "
-                "it updates its weights by hand (e.g. p.data.add_(...)), which gradscope cannot observe; "
-                "use a torch.optim optimizer, or write a model script for `gradscope diagnose`"
+                f"{script} called backward() {self.backward_calls} time(s){stopped} but stepped no torch.optim "
+                "optimizer: it updates its weights by hand (e.g. p.data.add_(...)) or not at all, which gradscope "
+                "cannot observe; use a torch.optim optimizer, or write a model script for `gradscope diagnose`"
             )
         return (
             f"{script} finished without creating a torch.optim optimizer, so there was no training to "

@@ -428,6 +428,39 @@ def test_ctrl_c_after_some_steps_keeps_what_was_measured(tmp_path: Path) -> None
     assert report["run"]["partial"] is True and "after 6 measured step(s)" in report["run"]["cut"]
 
 
+def test_a_script_that_updates_by_hand_is_stopped_early_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # word_language_model's default loop: backward(), then p.data.add_(...) by hand, for hours.
+    from gradscope import runscript
+
+    monkeypatch.setattr(runscript, "BACKWARD_WITHOUT_STEP", 20)
+    script = write(
+        tmp_path,
+        "train.py",
+        """
+        import pathlib, torch
+        model = torch.nn.Linear(3, 1)
+        for i in range(1000):
+            model.zero_grad()
+            model(torch.randn(4, 3)).pow(2).mean().backward()
+            for p in model.parameters():
+                p.data.add_(p.grad, alpha=-0.1)
+        pathlib.Path(__file__).with_name("finished").touch()
+        """,
+    )
+    result = invoke(script)
+    assert result.exit_code == 3, result.output
+    (line,) = error_lines(result.output)
+    assert "called backward() 21 time(s) (gradscope stopped it there) but stepped no torch.optim optimizer" in line
+    assert not (tmp_path / "finished").exists()
+    # Asked to run to its end, it does: the line then counts every call.
+    result = invoke("--no-stop", script)
+    assert result.exit_code == 3
+    assert "called backward() 1000 time(s) but stepped" in error_lines(result.output)[0]
+    assert (tmp_path / "finished").exists()
+
+
 def test_sigterm_unwinds_the_script_and_keeps_what_was_measured(tmp_path: Path) -> None:
     # Without gradscope, SIGTERM would end the process with nothing written (exit 143).
     script = write(
