@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from gradscope.budget import OutOfTime
 from gradscope.diagnosis import Diagnosis, settle
 from gradscope.diagnosis.facts import LayerFacts
+from gradscope.summary import lr_schedule
 from gradscope.types import (
     Finding,
     LayerStatus,
@@ -313,6 +314,23 @@ class Recommender:
         )
         if not self.replaying:
             scale = scales[len(scales) // 2]
+            scheduled = lr_schedule(self.record)
+            if scheduled is not None:
+                # A scheduler moved the rate while it was measured (warm-up, decay): the first step's
+                # rate is not the one to scale; the update ratios scale with the whole schedule.
+                low, high = scheduled
+                peak = _fmt(_round_sig(high * scale))
+                return Recommendation(
+                    action="learning_rate",
+                    numbers={"lr": _round_sig(high * scale), "current_lr": high, "scale": scale},
+                    why=why,
+                    how=(
+                        f"scaled x{_fmt(scale)} from the measured update ratios (not verified by a replay); a "
+                        f"schedule moved the rate between {_fmt(low)} and {_fmt(high)} over the measured steps, "
+                        f"so scale the whole schedule: its highest rate here becomes {peak}"
+                    ),
+                    code=f"# every learning rate of the schedule x{_fmt(scale)} (peak lr={peak})",
+                )
             return Recommendation(
                 action="learning_rate",
                 numbers={"lr": _round_sig(current * scale), "current_lr": current},

@@ -52,3 +52,16 @@ def _per_layer(rows: Sequence[Sequence[float]], n: int) -> tuple[float, ...]:
     # Rows, not RunRecord.column: a step's update ratios are then computed once, not once
     # per layer (600 layers: 600x the work).
     return tuple(finite_median([float(row[i]) for row in rows]) for i in range(n))
+
+
+# Learning rates over the measured steps further apart than this share came from a schedule.
+SCHEDULE_SPREAD = 0.01
+
+
+def lr_schedule(record: RunRecord) -> tuple[float, float] | None:
+    """The lowest and highest learning rate of the first param group over the measured steps,
+    when a scheduler moved it (warm-up, decay); None for a constant rate."""
+    rates = [s.lr[0] for s in record.steps if s.lr and math.isfinite(s.lr[0])]
+    if not rates or max(rates) <= min(rates) * (1 + SCHEDULE_SPREAD):
+        return None
+    return min(rates), max(rates)

@@ -544,3 +544,33 @@ def test_a_skip_right_after_the_scale_grew_is_counted() -> None:
     w = numbered_loop((1, 5, 6), loss_after=False, growth_interval=1)
     assert w.probe.skipped == 3
     assert [r.loss for r in w.probe.records] == [0.0, 2.0, 3.0, 4.0, 7.0]
+
+
+def test_a_learning_rate_under_a_schedule_is_advised_as_a_scale_of_the_schedule() -> None:
+    # SGD at 1e-7 with a 10-step linear warm-up: the first step ran at 1e-8, so "x1000 of the
+    # current rate" read off the first step would advise a rate 10x lower than meant.
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 5))
+    opt = torch.optim.SGD(model.parameters(), lr=1e-7)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min(1.0, (i + 1) / 10))
+    x, y = torch.randn(256, 20), torch.randint(0, 5, (256,))
+    with gradscope.watch(model, opt) as w:
+        for i in range(20):
+            rows = slice(32 * (i % 8), 32 * (i % 8) + 32)
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x[rows]), y[rows])
+            loss.backward()
+            w.loss(loss)
+            opt.step()
+            schedule.step()
+    report = w.report()
+    assert report.verdict is Verdict.STALLED
+    (rec,) = [r for r in report.recommendations if r.action == "learning_rate"]
+    assert rec.numbers["current_lr"] == pytest.approx(1e-7)  # the schedule's highest, not its first 1e-8
+    scale = rec.numbers["scale"]
+    assert isinstance(scale, float) and scale > 1
+    assert rec.lr == pytest.approx(float(f"{1e-7 * scale:.2g}"))
+    assert rec.code.startswith("# every learning rate of the schedule x")
+    assert rec.code.endswith(f"(peak lr={rec.lr:g})")
+    assert "a schedule moved the rate between 1e-08 and 1e-07" in rec.how
+    assert "SGD lr 1e-08 (scheduled: 1e-08 to 1e-07)" in report.to_text()

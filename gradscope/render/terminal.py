@@ -42,7 +42,7 @@ from gradscope.render.style import (
     fmt_lr,
     status_rank,
 )
-from gradscope.summary import LayerFigures, finite_median
+from gradscope.summary import LayerFigures, finite_median, lr_schedule
 from gradscope.types import Finding, LayerStatus, Recommendation, Report, Severity, Verdict, Verified
 
 SCREEN_LINES = 50
@@ -120,9 +120,13 @@ def _header(report: Report, g: Glyphs) -> list[Line]:
         size += f" ({run.trainable_params:,} trainable)"
     title.append(f" {g.dot} {size}")
     steps = f"{run.steps} steps" + (f" (measured every {run.every})" if run.every > 1 else "")
+    rate = f"{run.optimizer} lr {fmt_lr(run.lr)}"
+    scheduled = lr_schedule(report.record)
+    if scheduled is not None:
+        rate += f" (scheduled: {scheduled[0]:.3g} to {scheduled[1]:.3g})"
     details = [
         f"{run.device} {run.dtype}",
-        f"{run.optimizer} lr {fmt_lr(run.lr)}",
+        rate,
         steps,
         "no seed" if run.seed is None else f"seed {run.seed}",
         f"{run.wall_s:.1f} s",
