@@ -74,7 +74,8 @@ class Plan:
         parts = [f"{self.steps} steps measured" + (f" (of {self.wanted} wanted)" if self.steps < self.wanted else "")]
         if replays:
             parts.append(replays)
-        about = f"about {total:.0f} s" if self.replays is not None else f"about {measured:.0f} s to measure"
+        # Not every planned replay may be needed: the estimate is a ceiling.
+        about = f"up to about {total:.0f} s" if self.replays is not None else f"about {measured:.0f} s to measure"
         return f"{about}: {', '.join(parts)} ({self.step_s:.2g} s a step)"
 
     def shortfall(self) -> str | None:

@@ -240,6 +240,7 @@ def test_without_loss_the_report_says_loss_rules_did_not_run(tmp_path: Path) -> 
     report = w.report()
     assert report.record.run.loss_source == "none"
     assert any("did not run" in n for n in report.notes)
+    assert report.to_text().count("no loss was recorded") == 1  # the note, not the header again
     assert not any(f.code in {"GS301", "GS302"} for f in report.findings)
     w.save(tmp_path / "run.json")
     again = report_json.load(tmp_path / "run.json")

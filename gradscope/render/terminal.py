@@ -144,8 +144,8 @@ def _header(report: Report, g: Glyphs) -> list[Line]:
         caveats.append(f"the script defines no optimizer, so the default {default} ran")
     if run.skipped_steps:
         caveats.append(f"{run.skipped_steps} step(s) skipped")
-    if run.loss_source == "none":
-        caveats.append("no loss was recorded")
+    if run.loss_source == "none" and not any(n.startswith("no loss was recorded") for n in report.notes):
+        caveats.append("no loss was recorded")  # unless a note below says so, with what it costs
     if caveats:
         lines.append(Line(Text("note: " + "; ".join(caveats), style="yellow")))
     return lines
