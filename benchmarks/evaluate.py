@@ -7,7 +7,7 @@ match), the recommendations of the first step count, and the wall time; then how
 models matched at every step count and how many healthy models were given a problem.
 
 Run: python benchmarks/evaluate.py sample_models benchmarks/holdout_models benchmarks/holdout_models_2 \
-        benchmarks/holdout_models_3 --steps 10 20 30 40
+        benchmarks/holdout_models_3 benchmarks/holdout_models_4 tests/scripts/stories --steps 10 20 30 40
 """
 
 from __future__ import annotations
