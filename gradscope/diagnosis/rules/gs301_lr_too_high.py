@@ -5,8 +5,9 @@ The evidence is chosen so a verdict does not depend on the run's length:
 - a spike: the loss at some step far above its first value, or well above it and
   far above the lowest loss reached before, even if it recovers later (a run that
   recovers from a spike wasted its steps and risks the next one);
-- worse than a uniform guess: a cross-entropy loss over C classes that starts below
-  ln(C) and climbs above it;
+- worse than a uniform guess: a cross-entropy loss over C classes that climbs well above
+  ln(C) from at most about ln(C) (where a fresh classifier starts, a little above or below
+  by the luck of its first batch, so the lowest loss before the climb is what counts);
 - no progress: the typical loss after the first step (the median) is no lower than
   the first while the weights are rewritten by several percent each step (a median,
   so one lucky batch does not count as progress);
@@ -38,7 +39,8 @@ class Limits:
     # ...or this many times its first value and spike_factor times the lowest loss reached
     # before it (a run that learned, then blew up: its spike is measured from where it got to).
     rise_factor: float = 1.5
-    # Worse than a uniform guess: above ln(C) by this share, having started below it.
+    # Worse than a uniform guess: above ln(C) by this share, and by this share above the lowest
+    # loss before, which was under ln(C) plus this share.
     uniform_margin: float = 0.1
     # No progress: weights rewritten by this share per step (median over steps, 50x a healthy
     # 1e-3) while the median loss after the first step is no lower than the first.
@@ -88,10 +90,11 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
         )
     if facts.classes is not None and facts.classes >= 2:
         uniform = math.log(facts.classes)
-        if first < uniform and peak > uniform * (1 + limits.uniform_margin):
+        above = uniform * (1 + limits.uniform_margin)
+        if best_before < above and peak > above and peak > best_before * (1 + limits.uniform_margin):
             found["uniform_guess_loss"] = sig(uniform)
             found["spike_threshold"] = limits.spike_factor
-            onset = next(i for i, v in enumerate(losses) if v > uniform * (1 + limits.uniform_margin))
+            onset = next(i for i in range(losses.index(best_before), peak_at + 1) if losses[i] > above)
             return (
                 f"climbing to {peak:.3g} at step {peak_at}, worse than a uniform guess over "
                 f"{facts.classes} classes (ln {facts.classes} = {uniform:.3g})",
@@ -149,6 +152,16 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
                 update_ratio=[0.05] * 4,
                 losses=[4.1, 5.0, 7.0, 7.9, 6.0, 5.0, 4.0, 3.5, 3.3, 3.2],
                 classes=65,
+            ),
+        ),
+        Example(
+            "cross-entropy over 10 classes starting a hair above ln 10 = 2.30, learning to 1.0, then climbing to 2.7",
+            lambda: record(
+                mlp(),
+                grad=[1.0] * 4,
+                update_ratio=[0.1] * 4,
+                losses=[2.31, 1.8, 1.3, 1.04, 1.5, 2.2, 2.67, 2.4, 2.6, 2.56],
+                classes=10,
             ),
         ),
         Example(
