@@ -1,4 +1,11 @@
-"""GS302 lr-too-low: weights barely move for their size and the loss does not fall."""
+"""GS302 lr-too-low: weights barely move for their size and the loss does not fall.
+
+"Barely" is 1e-5 of their size per step for the layers that move most, so a model that has
+converged (its steps small, its loss flat) stays quiet. A classifier whose loss never leaves the
+uniform-guess level ln(C) has not converged: it has learned nothing, and its layers moving less
+than a healthy 1e-3 is then enough (GS101's mirror image: with them moving more, a depth fade
+is the likelier cause, and that rule takes it).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,10 @@ class Limits:
     # Relative drop under which the loss "does not fall": batch-to-batch noise alone moves a
     # short loss curve by a few percent.
     loss_drop: float = 0.05
+    # A cross-entropy never below this share of ln(C) learned nothing; then the layers that move
+    # most moving under this share of their size per step (a healthy step is ~1e-3) is enough.
+    chance_band: float = 0.95
+    chance_update_ratio: float = 1e-3
 
 
 @rule(
@@ -29,28 +40,46 @@ class Limits:
     verdict=Verdict.STALLED,
     needs_loss=True,
     min_steps=4,
-    # Weights that barely move because the gradient vanishes on its way back are the
-    # vanishing rule's finding; a larger learning rate is not the cure for them.
-    yields_to=("GS101",),
+    # Weights that barely move because the gradient vanishes on its way back, or because the
+    # units pass no gradient at all, are the vanishing and dead-unit rules' findings; a larger
+    # learning rate is not the cure for them.
+    yields_to=("GS101", "GS103"),
     fires=(
         Example(
             "weights moving 1e-8 of their size with a flat loss",
             lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[1e-8] * 4, losses=[1.386] * 10),
         ),
+        Example(
+            "a 16-token LM at chance (ln 16 = 2.77) for the whole run, its layers moving 1e-4 per step",
+            lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[1e-4] * 4, losses=[2.78, 2.77] * 5, classes=16),
+        ),
     ),
-    quiet=(Example("a healthy run", healthy),),
+    quiet=(
+        Example("a healthy run", healthy),
+        Example(
+            "a converged model: loss flat well below chance, layers moving 7e-4 per step",
+            lambda: record(mlp(), grad=[0.02] * 4, update_ratio=[7e-4] * 4, losses=[0.31, 0.30] * 5, classes=16),
+        ),
+        Example(
+            "at chance while the layers move a healthy 2e-3 per step: not the learning rate",
+            lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[2e-3] * 4, losses=[2.78, 2.77] * 5, classes=16),
+        ),
+    ),
 )
 def lr_too_low(facts: Facts, limits: Limits) -> Finding | None:
     if not facts.loss_finite:
         return None
     moves = facts.top_update_ratio()
     drop = facts.loss_drop()
-    if not (moves < limits.update_ratio and drop < limits.loss_drop):
+    at_chance = facts.learned_nothing(limits.chance_band)
+    bar = limits.chance_update_ratio if at_chance else limits.update_ratio
+    if not (moves < bar and drop < limits.loss_drop):
         return None
     return finding(
         lr_too_low,
         [],
-        {"top_update_ratio": sig(moves), "loss_drop": sig(drop), "lr": list(facts.lr)},
-        f"weights move {moves:.2g} of their size per step and the loss fell {drop:.2%} in {facts.steps} steps",
+        {"top_update_ratio": sig(moves), "loss_drop": sig(drop), "at_chance": at_chance, "lr": list(facts.lr)},
+        f"weights move {moves:.2g} of their size per step and the loss fell {drop:.2%} in {facts.steps} steps"
+        + (f", never leaving the uniform-guess level ln {facts.classes}" if at_chance else ""),
         "raise the learning rate",
     )
