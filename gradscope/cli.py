@@ -6,6 +6,7 @@ the commands that need them, so `gradscope --help` is instant.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -116,9 +117,14 @@ def _outputs(report: Report, outputs: dict[str, Path | None], quiet: bool) -> No
 
     for name, path in outputs.items():
         if path is not None:
-            write_outputs(report, {name: path})
+            try:
+                write_outputs(report, {name: path})
+            except BaseException:
+                _show(report, quiet)  # a long run's verdict is not lost with the file that failed
+                raise
             if not quiet:
-                print(f"gradscope: {name} written to {path}", file=sys.stderr)
+                with contextlib.suppress(BrokenPipeError):  # stderr into a reader that stopped (2>&1 | head)
+                    print(f"gradscope: {name} written to {path}", file=sys.stderr)
 
 
 def _show(report: Report, quiet: bool) -> None:
@@ -279,12 +285,16 @@ def run_command(
         _fail(err, debug)
     except KeyboardInterrupt as exc:
         done = "the report above covers the steps before it" if outcome is not None else "nothing was written"
+        if outcome is not None and not outcome.main:
+            done = "rank 0 reports the steps before it"
         how = "SIGTERM" if exc.args == ("SIGTERM",) else "Ctrl-C"  # runscript.Terminated says which
         print(f"gradscope: error: interrupted ({how}); {done}", file=sys.stderr)
         raise typer.Exit(130) from None
     except Exception as exc:  # not a GradscopeError: gradscope itself failed
         raise typer.Exit(_report_internal(exc)) from None
-    raise typer.Exit(exit_code(outcome.report, fail_on))
+    # Rank 0 gives a torch.distributed job's verdict and exit code. Another rank ending first with
+    # the findings code would make torchrun stop rank 0 before it has written the report.
+    raise typer.Exit(exit_code(outcome.report, fail_on) if outcome.main else 0)
 
 
 @app.command(epilog=RENDER_EXIT_CODES_HELP)

@@ -327,9 +327,10 @@ class Recommender:
                     how=(
                         f"scaled x{_fmt(scale)} from the measured update ratios (not verified by a replay); a "
                         f"schedule moved the rate between {_fmt(low)} and {_fmt(high)} over the measured steps, "
-                        f"so scale the whole schedule: its highest rate here becomes {peak}"
+                        f"so scale the whole schedule (the highest rate measured, {_fmt(high)}, becomes {peak}; "
+                        "a warm-up longer than the measured steps peaks higher)"
                     ),
-                    code=f"# every learning rate of the schedule x{_fmt(scale)} (peak lr={peak})",
+                    code=f"# every learning rate of the schedule x{_fmt(scale)} (highest measured lr -> {peak})",
                 )
             return Recommendation(
                 action="learning_rate",

@@ -137,26 +137,35 @@ class Terminated(KeyboardInterrupt):
     KeyboardInterrupt` and `finally` blocks run), and what was measured is reported."""
 
 
+@dataclass
+class Arrived:
+    """Whether SIGTERM came while the script ran, whatever the script then did with it."""
+
+    sigterm: bool = False
+
+
 @contextlib.contextmanager
-def sigterm_unwinds() -> Iterator[None]:
+def sigterm_unwinds() -> Iterator[Arrived]:
     """Within the block, SIGTERM raises Terminated in the main thread; a second one ends the
     process as it would without gradscope. Left alone when the script's process already handles
     SIGTERM, and from a worker thread, where handlers cannot be set."""
+    arrived = Arrived()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield arrived
         return
     previous = signal.getsignal(signal.SIGTERM)
     if previous is not signal.SIG_DFL:
-        yield
+        yield arrived
         return
 
     def handler(_signum: int, _frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        arrived.sigterm = True
         raise Terminated("SIGTERM")
 
     signal.signal(signal.SIGTERM, handler)
     try:
-        yield
+        yield arrived
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -192,7 +201,7 @@ def run_script(run: ScriptRun) -> Outcome:
         if run.module:
             _check_module(run.script)
         stack.enter_context(observer)
-        stack.enter_context(sigterm_unwinds())
+        arrived = stack.enter_context(sigterm_unwinds())
         try:
             with quiet_stdout():
                 _execute(run)
@@ -212,6 +221,10 @@ def run_script(run: ScriptRun) -> Outcome:
                 raise InternalError.of(exc) from exc
             crash = exc
     wall = time.perf_counter() - started
+    if arrived.sigterm and interrupted is None and observer.observed:
+        # The script caught the KeyboardInterrupt (to save a checkpoint, or to go on to its
+        # evaluation, as word_language_model does): the run was still cut short.
+        interrupted = "SIGTERM"
     if crash is not None and not observer.observed:
         raise _crashed(run, crash, "before its first optimizer step") from crash
     if not observer.observed:
@@ -532,13 +545,14 @@ class Observer:
 
     def why_nothing(self, script: str) -> str:
         """One line for a script that stepped no optimizer."""
+        stopped = " (gradscope stopped it there)" if self.stopped else ""
         if self.created:
+            calls = f" after {self.backward_calls} backward() call(s){stopped}" if self.backward_calls else ""
             return (
-                f"{script} created {', '.join(self.created)} but never called its step(), so nothing was "
+                f"{script} created {', '.join(self.created)} but never called its step(){calls}, so nothing was "
                 "measured; gradscope run observes the steps of torch.optim optimizers"
             )
         if self.backward_calls:
-            stopped = " (gradscope stopped it there)" if self.stopped else ""
             return (
                 f"{script} called backward() {self.backward_calls} time(s){stopped} but stepped no torch.optim "
                 "optimizer: it updates its weights by hand (e.g. p.data.add_(...)) or not at all, which gradscope "

@@ -59,8 +59,9 @@ SCHEDULE_SPREAD = 0.01
 
 
 def lr_schedule(record: RunRecord) -> tuple[float, float] | None:
-    """The lowest and highest learning rate of the first param group over the measured steps,
-    when a scheduler moved it (warm-up, decay); None for a constant rate."""
+    """The lowest and highest learning rate of the first param group (the one the report's
+    numbers speak of) over the measured steps, when a scheduler moved it (warm-up, decay);
+    None for a constant rate."""
     rates = [s.lr[0] for s in record.steps if s.lr and math.isfinite(s.lr[0])]
     if not rates or max(rates) <= min(rates) * (1 + SCHEDULE_SPREAD):
         return None

@@ -194,3 +194,20 @@ def test_gradscope_run_under_torchrun_reports_the_jobs_figures_once(tmp_path: Pa
     assert rel_err([list(r.grad_norm) for r in steps], single["grad"]) < 1e-5  # the job's, not rank 0's half
     assert rel_err([list(r.update_norm) for r in steps], single["update"]) < 1e-5
     assert rel_err([[r.loss for r in steps]], [single["loss"]]) < 1e-5
+
+
+def test_under_torchrun_a_finding_reaches_rank_0s_report_and_exit_code(tmp_path: Path) -> None:
+    """torchrun stops the other ranks once one fails: the non-main ranks end 0 so rank 0, which
+    speaks for the job, is not stopped before its report is written; its exit code is the job's."""
+    script = Path(__file__).parent / "scripts" / "run" / "ddp_lr_too_high.py"
+    out = tmp_path / "run.json"
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+    env["PYTHONPATH"] = os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port"]
+    command += [str(free_port()), "-m", "gradscope", "run", "--json", str(out), str(script)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert done.stdout.count("verdict: unstable") == 1, done.stdout
+    assert "local_rank: 0" in done.stderr and "local_rank: 1" not in done.stderr  # only rank 0 failed
+    assert json.loads(out.read_text())["verdict"] == "unstable"

@@ -112,21 +112,22 @@ def test_diagnose_a_sample_model_then_render_its_json(tmp_path: Path) -> None:
     assert len(list((tmp_path / "plots").glob("*.png"))) == len(PLOTS)
 
 
-def test_a_reader_that_stops_early_changes_neither_the_files_nor_the_exit_code(tmp_path: Path) -> None:
-    # `gradscope render run.json --plots p | head -0`: the pipe is closed before the report is
-    # printed. rich would exit 1 ("findings"), and the plots were written after the print.
+@pytest.mark.parametrize("both", [False, True], ids=["stdout", "stdout-and-stderr"])
+def test_a_reader_that_stops_early_changes_neither_the_files_nor_the_exit_code(tmp_path: Path, both: bool) -> None:
+    # `gradscope render run.json --plots p | head -0` (and `2>&1 | head -0`): the pipe is closed
+    # before anything is printed. rich would exit 1 ("findings"); the plots were written after.
     report_json.write(vanishing_report(), tmp_path / "run.json")
     plots = tmp_path / "plots"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gradscope", "render", str(tmp_path / "run.json"), "--plots", str(plots)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT if both else subprocess.PIPE,
         text=True,
     )
     assert proc.stdout is not None
     proc.stdout.close()
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
-    assert "Traceback" not in stderr
+    assert "Traceback" not in (stderr or "")
     assert sorted(p.name for p in plots.iterdir()) == sorted(plot.name for plot in PLOTS)

@@ -454,6 +454,14 @@ def test_a_script_that_updates_by_hand_is_stopped_early_with_one_line(
     (line,) = error_lines(result.output)
     assert "called backward() 21 time(s) (gradscope stopped it there) but stepped no torch.optim optimizer" in line
     assert not (tmp_path / "finished").exists()
+    # With an optimizer made but never stepped, the line says so, and that gradscope stopped it.
+    made = write(
+        tmp_path,
+        "made.py",
+        script.read_text().replace("for i in", "opt = torch.optim.SGD(model.parameters())\nfor i in"),
+    )
+    (line,) = error_lines(invoke(made).output)
+    assert "created SGD but never called its step() after 21 backward() call(s) (gradscope stopped it there)" in line
     # Asked to run to its end, it does: the line then counts every call.
     result = invoke("--no-stop", script)
     assert result.exit_code == 3
@@ -494,6 +502,39 @@ def test_sigterm_unwinds_the_script_and_keeps_what_was_measured(tmp_path: Path) 
     assert report["notes"][0].startswith("interrupted (SIGTERM) after 6 measured step(s)")
     assert report["run"]["partial"] is True
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # put back
+
+
+def test_a_sigterm_the_script_swallows_still_marks_the_run_cut_short(tmp_path: Path) -> None:
+    # word_language_model catches KeyboardInterrupt ("Exiting from training early") and goes on
+    # to its evaluation: the run ends normally, yet it was cut short by the SIGTERM.
+    script = write(
+        tmp_path,
+        "train.py",
+        """
+        import os, signal, torch
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        try:
+            for i in range(100):
+                opt.zero_grad()
+                model(torch.randn(4, 3)).pow(2).mean().backward()
+                opt.step()
+                if i == 5:
+                    os.kill(os.getpid(), signal.SIGTERM)
+        except KeyboardInterrupt:
+            print("Exiting from training early")
+        with torch.no_grad():
+            model(torch.randn(4, 3))
+        """,
+    )
+    out = tmp_path / "run.json"
+    result = invoke("--no-stop", "--json", out, script)
+    assert result.exit_code == 130, result.output
+    report = json.loads(out.read_text())
+    assert len(report["steps"]) == 6
+    assert report["run"]["partial"] is True
+    assert report["notes"][0].startswith("interrupted (SIGTERM) after 6 measured step(s)")
 
 
 def test_a_script_that_handles_sigterm_itself_keeps_its_handler(tmp_path: Path) -> None:

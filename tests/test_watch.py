@@ -572,6 +572,6 @@ def test_a_learning_rate_under_a_schedule_is_advised_as_a_scale_of_the_schedule(
     assert isinstance(scale, float) and scale > 1
     assert rec.lr == pytest.approx(float(f"{1e-7 * scale:.2g}"))
     assert rec.code.startswith("# every learning rate of the schedule x")
-    assert rec.code.endswith(f"(peak lr={rec.lr:g})")
+    assert rec.code.endswith(f"(highest measured lr -> {rec.lr:g})")
     assert "a schedule moved the rate between 1e-08 and 1e-07" in rec.how
     assert "SGD lr 1e-08 (scheduled: 1e-08 to 1e-07)" in report.to_text()
