@@ -511,7 +511,10 @@ class Observer:
             model = runmodels.view_class()(named if prefixed else [("", named[0][1])], keep)
         watch = Watch(model, optimizer, every=self.every, scaler=self._scaler)
         watch.__enter__()
-        self.main = self.main and watch.main
+        # Without a process group yet (made after the first step), torchrun's RANK still says
+        # which process speaks: its figures are then this rank's own, but the files are written once.
+        alone = watch.probe.ranks is None and os.environ.get("RANK", "0") != "0"
+        self.main = self.main and watch.main and not alone
         label = runmodels.script_name(optimizer, f"{type(optimizer).__name__} #{len(self.observed) + 1}")
         observed = Observed(optimizer, watch, label, named, prefixed, held)
         self.observed.append(observed)

@@ -649,3 +649,27 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert invoke("--no-stop", "--budget", "5", RUN / "gan.py").exit_code == 2
     assert invoke("--bogus", RUN / "gan.py").exit_code == 2  # a mistyped option is not taken for SCRIPT
     assert invoke("-m", "no_such_module_here").exit_code == 2
+
+
+def test_a_rank_other_than_0_without_a_process_group_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # torchrun's RANK, with the script's process group not made before its first step.
+    monkeypatch.setenv("RANK", "1")
+    script = write(
+        tmp_path,
+        "train.py",
+        """
+        import torch
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for i in range(5):
+            opt.zero_grad()
+            model(torch.randn(4, 3)).pow(2).mean().backward()
+            opt.step()
+        """,
+    )
+    result = invoke("--json", tmp_path / "run.json", script)
+    assert result.exit_code == 0, result.output
+    assert "verdict:" not in result.output
+    assert not (tmp_path / "run.json").exists()
