@@ -5,9 +5,9 @@ The evidence is chosen so a verdict does not depend on the run's length:
 - a spike: the loss at some step far above its first value, or well above it and
   far above the lowest loss reached before, even if it recovers later (a run that
   recovers from a spike wasted its steps and risks the next one);
-- worse than a uniform guess: a cross-entropy loss over C classes that climbs well above
-  ln(C) from at most about ln(C) (where a fresh classifier starts, a little above or below
-  by the luck of its first batch, so the lowest loss before the climb is what counts);
+- worse than a uniform guess: a cross-entropy loss over C classes whose mean over a few
+  steps climbs well above ln(C) from at most about ln(C) (where a fresh classifier starts,
+  a little above or below by the luck of its first batch);
 - no progress: the typical loss after the first step (the median) is no lower than
   the first while the weights are rewritten by several percent each step (a median,
   so one lucky batch does not count as progress);
@@ -39,9 +39,14 @@ class Limits:
     # ...or this many times its first value and spike_factor times the lowest loss reached
     # before it (a run that learned, then blew up: its spike is measured from where it got to).
     rise_factor: float = 1.5
-    # Worse than a uniform guess: above ln(C) by this share, and by this share above the lowest
-    # loss before, which was under ln(C) plus this share.
+    # Worse than a uniform guess: the mean of `sustain` consecutive losses above ln(C) by this
+    # share, from a start (the first loss, or a lower such mean before) no higher than that, and
+    # `climb` above the start. A mean, because one small batch's loss strays 10% either side of
+    # ln(C) by chance; and no "first loss under ln(C)", since where the first batch lands about
+    # ln(C) is the seed's luck.
     uniform_margin: float = 0.1
+    sustain: int = 3
+    climb: float = 0.1
     # No progress: weights rewritten by this share per step (median over steps, 50x a healthy
     # 1e-3) while the median loss after the first step is no lower than the first.
     thrash_update_ratio: float = 0.05
@@ -54,6 +59,23 @@ def _gate(facts: Facts, until: int) -> float:
     """The largest per-step median update ratio up to step `until`."""
     moves = [v for v in facts.step_update_ratios[: until + 1] if math.isfinite(v)]
     return max(moves, default=math.nan)
+
+
+def _above_uniform(facts: Facts, limits: Limits) -> tuple[int, float, float, float] | None:
+    """A cross-entropy's sustained climb above the uniform-guess loss: (first step of the window,
+    its mean loss, the start it climbed from, ln C), or None."""
+    if facts.classes is None or facts.classes < 2:
+        return None
+    uniform = math.log(facts.classes)
+    above = uniform * (1 + limits.uniform_margin)
+    losses, k = facts.losses, limits.sustain
+    means = [statistics.fmean(losses[i : i + k]) for i in range(len(losses) - k + 1)]
+    start = losses[0]
+    for i in range(1, len(means)):
+        start = min(start, means[i - 1])
+        if start < above and means[i] > above and means[i] > start * (1 + limits.climb):
+            return i, means[i], start, uniform
+    return None
 
 
 def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]] | None:
@@ -88,19 +110,18 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
             onset,
             found,
         )
-    if facts.classes is not None and facts.classes >= 2:
-        uniform = math.log(facts.classes)
-        above = uniform * (1 + limits.uniform_margin)
-        if best_before < above and peak > above and peak > best_before * (1 + limits.uniform_margin):
-            found["uniform_guess_loss"] = sig(uniform)
-            found["spike_threshold"] = limits.spike_factor
-            onset = next(i for i in range(losses.index(best_before), peak_at + 1) if losses[i] > above)
-            return (
-                f"climbing to {peak:.3g} at step {peak_at}, worse than a uniform guess over "
-                f"{facts.classes} classes (ln {facts.classes} = {uniform:.3g})",
-                onset,
-                found,
-            )
+    climbed = _above_uniform(facts, limits)
+    if climbed is not None:
+        onset, mean, start, uniform = climbed
+        found["uniform_guess_loss"] = sig(uniform)
+        found["climb_mean"] = sig(mean)
+        found["climb_start"] = sig(start)
+        return (
+            f"climbing to a mean {mean:.3g} over steps {onset}-{onset + limits.sustain - 1} from {start:.3g}, "
+            f"worse than a uniform guess over {facts.classes} classes (ln {facts.classes} = {uniform:.3g})",
+            onset,
+            found,
+        )
     end = statistics.fmean(losses[-limits.tail :])
     found["loss_end"] = sig(end)
     moves = statistics.median(v for v in facts.step_update_ratios if math.isfinite(v)) if facts.steps else math.nan
@@ -155,7 +176,7 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
             ),
         ),
         Example(
-            "cross-entropy over 10 classes starting a hair above ln 10 = 2.30, learning to 1.0, then climbing to 2.7",
+            "cross-entropy over 10 classes starting a hair above ln 10 = 2.30, learning to 1.0, then staying above 2.5",
             lambda: record(
                 mlp(),
                 grad=[1.0] * 4,
@@ -175,6 +196,16 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
         ),
     ),
     quiet=(
+        Example(
+            "cross-entropy over 10 classes falling from ln 10 with two small batches 10% above it",
+            lambda: record(
+                mlp(),
+                grad=[1.0] * 4,
+                update_ratio=[0.02] * 4,
+                losses=[2.30, 2.28, 2.25, 2.60, 2.22, 2.20, 2.18, 2.55, 2.15, 2.12],
+                classes=10,
+            ),
+        ),
         Example(
             "large steps while the loss falls steadily: a brisk, healthy start",
             lambda: record(mlp(), grad=[2.0] * 4, update_ratio=[0.05] * 4, losses=[2.0 * 0.8**i for i in range(10)]),
