@@ -18,6 +18,7 @@ while the weights barely move is a hard batch, not a learning rate.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ class Limits:
     uniform_margin: float = 0.1
     sustain: int = 3
     climb: float = 0.1
+    # ...and by this many times the median step-to-step change of the loss.
+    jitters: float = 2.0
     # No progress: weights rewritten by this share per step (median over steps, 50x a healthy
     # 1e-3) while the median loss after the first step is no lower than the first.
     thrash_update_ratio: float = 0.05
@@ -70,10 +73,13 @@ def _above_uniform(facts: Facts, limits: Limits) -> tuple[int, float, float, flo
     above = uniform * (1 + limits.uniform_margin)
     losses, k = facts.losses, limits.sustain
     means = [statistics.fmean(losses[i : i + k]) for i in range(len(losses) - k + 1)]
+    # The loss's own step-to-step jitter (small batches): a climb must stand out of it.
+    jitter = statistics.median(abs(b - a) for a, b in itertools.pairwise(losses)) if len(losses) > 1 else 0.0
     start = losses[0]
     for i in range(1, len(means)):
         start = min(start, means[i - 1])
-        if start < above and means[i] > above and means[i] > start * (1 + limits.climb):
+        rise = means[i] - start
+        if start < above and means[i] > above and rise > start * limits.climb and rise > limits.jitters * jitter:
             return i, means[i], start, uniform
     return None
 
