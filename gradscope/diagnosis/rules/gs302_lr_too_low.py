@@ -2,9 +2,11 @@
 
 "Barely" is 1e-5 of their size per step for the layers that move most, so a model that has
 converged (its steps small, its loss flat) stays quiet. A classifier whose loss never leaves the
-uniform-guess level ln(C) has not converged: it has learned nothing, and its layers moving less
-than a healthy 1e-3 is then enough (GS101's mirror image: with them moving more, a depth fade
-is the likelier cause, and that rule takes it).
+uniform-guess level ln(C) has not converged: it has learned nothing, and under SGD its layers
+moving less than a healthy 1e-3 is then enough (GS101's mirror image: with them moving more, a
+depth fade is the likelier cause, and that rule takes it). Not under Adam and its kin: their
+steps are lr-sized by design, and the usual small rates (1e-4 to 3e-4, PPO's 2.5e-4) move
+weights that little per step while learning normally, only slowly at first.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class Limits:
             lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[1e-8] * 4, losses=[1.386] * 10),
         ),
         Example(
-            "a 16-token LM at chance (ln 16 = 2.77) for the whole run, its layers moving 1e-4 per step",
+            "a 16-token LM under SGD at chance (ln 16 = 2.77) for the whole run, its layers moving 1e-4 per step",
             lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[1e-4] * 4, losses=[2.78, 2.77] * 5, classes=16),
         ),
     ),
@@ -59,6 +61,17 @@ class Limits:
         Example(
             "a converged model: loss flat well below chance, layers moving 7e-4 per step",
             lambda: record(mlp(), grad=[0.02] * 4, update_ratio=[7e-4] * 4, losses=[0.31, 0.30] * 5, classes=16),
+        ),
+        Example(
+            "Adam at a PPO-style 2.5e-4, still at chance after the run, its layers moving 5e-4 per step",
+            lambda: record(
+                mlp(),
+                grad=[0.5] * 4,
+                update_ratio=[5e-4] * 4,
+                losses=[1.386, 1.384] * 5,
+                classes=4,
+                optimizer="Adam",
+            ),
         ),
         Example(
             "at chance while the layers move a healthy 2e-3 per step: not the learning rate",
@@ -71,7 +84,7 @@ def lr_too_low(facts: Facts, limits: Limits) -> Finding | None:
         return None
     moves = facts.top_update_ratio()
     drop = facts.loss_drop()
-    at_chance = facts.learned_nothing(limits.chance_band)
+    at_chance = not facts.adaptive and facts.learned_nothing(limits.chance_band)
     bar = limits.chance_update_ratio if at_chance else limits.update_ratio
     if not (moves < bar and drop < limits.loss_drop):
         return None
