@@ -673,3 +673,30 @@ def test_a_rank_other_than_0_without_a_process_group_writes_nothing(
     assert result.exit_code == 0, result.output
     assert "verdict:" not in result.output
     assert not (tmp_path / "run.json").exists()
+
+
+def test_a_sigterm_handler_the_process_already_has_is_left_alone(tmp_path: Path) -> None:
+    # A launcher (or a notebook) that handles SIGTERM itself keeps doing so while the script runs.
+    seen: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: seen.append(signum))
+    try:
+        script = write(
+            tmp_path,
+            "train.py",
+            """
+            import os, signal, torch
+            model = torch.nn.Linear(3, 1)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for i in range(8):
+                opt.zero_grad()
+                model(torch.randn(4, 3)).pow(2).mean().backward()
+                opt.step()
+                if i == 2:
+                    os.kill(os.getpid(), signal.SIGTERM)
+            """,
+        )
+        report = run_json(tmp_path, "--no-stop", script)
+        assert seen == [signal.SIGTERM]
+        assert len(report["steps"]) == 8 and report["run"]["partial"] is False
+    finally:
+        signal.signal(signal.SIGTERM, previous)
