@@ -150,11 +150,10 @@ def sigterm_unwinds() -> Iterator[Arrived]:
     process as it would without gradscope. Left alone when the script's process already handles
     SIGTERM, and from a worker thread, where handlers cannot be set."""
     arrived = Arrived()
-    if threading.current_thread() is not threading.main_thread():
-        yield arrived
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is not signal.SIG_DFL:
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
         yield arrived
         return
 
@@ -167,7 +166,7 @@ def sigterm_unwinds() -> Iterator[Arrived]:
     try:
         yield arrived
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _execute(run: ScriptRun) -> None:
@@ -210,10 +209,10 @@ def run_script(run: ScriptRun) -> Outcome:
         except SystemExit as exc:
             if exc.code not in (None, 0):
                 crash = exc
-        except KeyboardInterrupt as exc:
+        except KeyboardInterrupt:
             if not observer.observed:
                 raise
-            interrupted = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"  # what was measured is judged
+            interrupted = "Ctrl-C"  # what was measured is judged (SIGTERM is told apart below)
         except BaseException as exc:
             # Also an exception of the script's clean-up while the stop unwound it (a checkpoint
             # that failed to write in `finally`): its files may not be whole, so it is a failure.
@@ -221,9 +220,9 @@ def run_script(run: ScriptRun) -> Outcome:
                 raise InternalError.of(exc) from exc
             crash = exc
     wall = time.perf_counter() - started
-    if arrived.sigterm and interrupted is None and observer.observed:
-        # The script caught the KeyboardInterrupt (to save a checkpoint, or to go on to its
-        # evaluation, as word_language_model does): the run was still cut short.
+    if arrived.sigterm and observer.observed:
+        # Also when the script caught the KeyboardInterrupt (to save a checkpoint, or to go on to
+        # its evaluation, as word_language_model does): the run was still cut short.
         interrupted = "SIGTERM"
     if crash is not None and not observer.observed:
         raise _crashed(run, crash, "before its first optimizer step") from crash
