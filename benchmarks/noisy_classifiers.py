@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import gradscope
-from gradscope.report import build_report
+from gradscope.advice.report import build_report
 
 
 def run(seed: int, classes: int, scale: float, batch: int, noise: float, steps: int) -> tuple[str, list[str]]:

@@ -56,8 +56,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args()
     from gradscope.config import RunConfig
-    from gradscope.pipeline import run_diagnosis
-    from gradscope.records import layer_summary
+    from gradscope.data.codec import layer_summary
+    from gradscope.doors.diagnose import run_diagnosis
 
     report = run_diagnosis(RunConfig(script=Path(args.script), steps=args.steps, device="cpu", verify=False))
     mine = {layer.name: layer_summary(report.record, i) for i, layer in enumerate(report.record.layers)}

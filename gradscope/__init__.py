@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gradscope.types import Report
+from gradscope.data.records import Report
 
 __version__ = "0.1.0"
 # What to `pip install`: the name `gradscope` on the package index is an unrelated project.
@@ -17,14 +17,14 @@ DISTRIBUTION = "torch-gradscope"
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gradscope.watcher import Watch
+    from gradscope.recording.watch import Watch
 
 __all__ = ["DISTRIBUTION", "__version__", "load_run", "watch"]
 
 
 def watch(model: Any, optimizer: Any, **kwargs: Any) -> Watch:
-    """Record gradient health inside your own training loop; see gradscope.watcher.Watch."""
-    from gradscope.watcher import Watch
+    """Record gradient health inside your own training loop; see gradscope.recording.watch.Watch."""
+    from gradscope.recording.watch import Watch
 
     return Watch(model, optimizer, **kwargs)
 

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from gradscope import DISTRIBUTION, __version__
-from gradscope.budget import EXIT_INTERRUPTED
+from gradscope.advice.budget import EXIT_INTERRUPTED
 from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
 from gradscope.errors import GradscopeError, InternalError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from gradscope.types import Report
+    from gradscope.data.records import Report
 
 app = typer.Typer(
     name="gradscope",
@@ -181,9 +181,9 @@ def diagnose(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Run a few instrumented training steps of SCRIPT and judge every layer's gradients."""
-    from gradscope.pipeline import run_diagnosis
-    from gradscope.render.progress import progress_bar
-    from gradscope.report import exit_code
+    from gradscope.advice.report import exit_code
+    from gradscope.doors.diagnose import run_diagnosis
+    from gradscope.render.console.progress import progress_bar
 
     try:
         if steps is not None and steps < 1:
@@ -247,9 +247,9 @@ def run_command(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of gradscope's errors.")] = False,
 ) -> None:
     """Run an unmodified training script (`train.py ARGS`) and judge the gradients of its steps."""
+    from gradscope.advice.report import exit_code
     from gradscope.config import ScriptRun
-    from gradscope.report import exit_code
-    from gradscope.runscript import Outcome, ScriptCrashed, run_script
+    from gradscope.doors.run.script import Outcome, ScriptCrashed, run_script
 
     outcome: Outcome | None = None
     try:
@@ -340,7 +340,7 @@ def print_rules(console: Console | None = None) -> None:
     from rich.text import Text
 
     from gradscope.diagnosis import RULES
-    from gradscope.render.style import SEVERITY_STYLES
+    from gradscope.render.console.style import SEVERITY_STYLES
 
     console = console or Console()
     table = Table("code", "name", "severity", "description", box=box.SIMPLE_HEAD, header_style="bold")

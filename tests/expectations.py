@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from gradscope.types import Report
+from gradscope.data.records import Report
 
 
 def expected_of(script: Path) -> dict[str, Any]:

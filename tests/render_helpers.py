@@ -10,11 +10,10 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 from rich.console import Console
 
-from gradscope.types import (
+from gradscope.data.records import (
     Finding,
     LayerInfo,
     LayerStatus,
@@ -30,7 +29,6 @@ from gradscope.types import (
 )
 
 S = LayerStatus
-GOLDEN = Path(__file__).parent / "golden"
 
 # (grad_norm, weight_norm, update ratio) a layer of this status shows; scaled per layer and step below.
 FIGURES: dict[LayerStatus, tuple[float, float, float]] = {

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 import torch
+from harness import ROOT
 from torch import nn
 from torch.nn import functional as F
 
@@ -17,7 +17,7 @@ pytestmark = [
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
 
-SAMPLES = Path(__file__).parent.parent / "sample_models"
+SAMPLES = ROOT / "sample_models"
 
 
 def run(model: nn.Module, device: str) -> list[tuple[float, ...]]:
@@ -45,7 +45,7 @@ def test_cuda_figures_match_cpu() -> None:
 
 def test_diagnose_on_cuda() -> None:
     from gradscope.config import RunConfig
-    from gradscope.pipeline import run_diagnosis
+    from gradscope.doors.diagnose import run_diagnosis
 
     report = run_diagnosis(RunConfig(script=SAMPLES / "healthy_mlp.py", device="cuda", steps=5, verify=False))
     assert report.record.run.device.startswith("cuda")

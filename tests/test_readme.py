@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from harness import ROOT
 from typer.testing import CliRunner
 
 from gradscope.diagnosis import rules_markdown
 
-README = Path(__file__).parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def test_rules_table_matches_the_registry() -> None:

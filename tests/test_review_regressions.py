@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 import gradscope
 from gradscope.cli import app
 from gradscope.config import RunConfig
-from gradscope.pipeline import run_diagnosis
-from gradscope.types import LayerStatus, Verdict
+from gradscope.data.records import LayerStatus, Verdict
+from gradscope.doors.diagnose import run_diagnosis
 
 HEADER = (
     "import torch\nfrom torch import nn\ntorch.manual_seed(0)\nX = torch.randn(64, 8); Y = torch.randint(0, 3, (64,))\n"

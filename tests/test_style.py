@@ -7,12 +7,12 @@ meet every value at once.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from harness import ROOT
 
+from gradscope.data.records import LayerStatus, Severity, Verdict
 from gradscope.diagnosis import STATUS_PRECEDENCE, VERDICT_ORDER
-from gradscope.render.style import (
+from gradscope.render.console.style import (
     SEVERITY_STYLES,
     STATUS_COLORS,
     STATUS_ORDER,
@@ -20,9 +20,8 @@ from gradscope.render.style import (
     VERDICT_STYLES,
     status_rank,
 )
-from gradscope.types import LayerStatus, Severity, Verdict
 
-CONTRACT = (Path(__file__).parent.parent / "docs" / "contract.md").read_text()
+CONTRACT = (ROOT / "docs" / "contract.md").read_text()
 
 
 @pytest.mark.parametrize("status", list(LayerStatus), ids=str)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from gradscope.data.records import Finding, LayerStatus, RunRecord, Verdict
 from gradscope.diagnosis.facts import Facts, build_facts
 from gradscope.diagnosis.registry import Rule
 from gradscope.diagnosis.rules import RULES
-from gradscope.types import Finding, LayerStatus, RunRecord, Verdict
 
 __all__ = ["RULES", "Diagnosis", "Facts", "Rule", "build_facts", "diagnose", "rules_markdown", "settle"]
 

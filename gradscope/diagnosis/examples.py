@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from gradscope.types import LayerInfo, Role, RunInfo, RunRecord, StepRecord
+from gradscope.data.records import LayerInfo, Role, RunInfo, RunRecord, StepRecord
 
 
 def layer(

@@ -11,8 +11,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gradscope.summary import finite_median
-from gradscope.types import LayerInfo, Role, RunRecord, ratio
+from gradscope.data.records import LayerInfo, Role, RunRecord, ratio
+from gradscope.data.summary import finite_median
 
 # Optimizers that divide by a running gradient scale: a small gradient still
 # gives an update of about lr, so update ratios say little about gradient size.

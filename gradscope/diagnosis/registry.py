@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gradscope.types import LayerStatus, Severity, Verdict
+from gradscope.data.records import LayerStatus, Severity, Verdict
 
 if TYPE_CHECKING:
+    from gradscope.data.records import Finding, RunRecord
     from gradscope.diagnosis.facts import Facts
-    from gradscope.types import Finding, RunRecord
 
 Check = Callable[["Facts", Any], "Finding | None"]
 

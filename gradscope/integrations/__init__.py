@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from gradscope.recorder import Recorder
-    from gradscope.types import LayerInfo, Report, StepRecord
+    from gradscope.data.records import LayerInfo, Report, StepRecord
+    from gradscope.recording.recorder import Recorder
 
 FAIL_ON = ("never", "nonfinite")
 WRAPPERS = ("accelerate", "lightning", "pytorch_lightning")
@@ -140,7 +140,7 @@ class Recordings:
         """Start one recorder per optimizer (framework wrappers unwrapped to the torch optimizer)."""
         import torch
 
-        from gradscope.recorder import Recorder
+        from gradscope.recording.recorder import Recorder
 
         self.detach()
         self.stop_reason = None
@@ -247,7 +247,7 @@ class Recordings:
     def finish(self, directory: Path | None, *, show: bool) -> list[Report]:
         """Stop every recorder; build its report; when `show` (rank 0), print it and write
         gradscope.json (gradscope-<i>.json with several optimizers) and plots into `directory`."""
-        from gradscope.recorder import Origin
+        from gradscope.recording.recorder import Origin
 
         recorders, scopes = self.recorders, self.scopes
         for recorder in recorders:

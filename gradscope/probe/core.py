@@ -29,14 +29,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from gradscope import stats
+from gradscope.data.records import StepRecord
 from gradscope.probe import distributed, snapshot
+from gradscope.probe import reduce as stats
 from gradscope.probe.layout import EMBEDDING_TYPES, discover
 from gradscope.probe.losses import Losses, loss_tensor
 from gradscope.probe.plan import Part, Plan, make_plan
 from gradscope.probe.skips import Skips
 from gradscope.probe.snapshot import Group, flat, make_group
-from gradscope.types import StepRecord
 
 StepLog = Callable[[int, dict[str, Any]], None]
 

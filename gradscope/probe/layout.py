@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gradscope.types import LayerInfo, Role
+from gradscope.data.records import LayerInfo, Role
 
 NORM_TYPES: tuple[type[nn.Module], ...] = (
     nn.modules.batchnorm._NormBase,

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from gradscope.types import StepRecord
+from gradscope.data.records import StepRecord
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gradscope import stats
+from gradscope.probe import reduce as stats
 
 # Sampling in low-memory mode: a prime stride so the sample does not alias
 # with row lengths, applied only to tensors large enough for a stable estimate.

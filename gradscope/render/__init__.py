@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradscope.types import Report
+from gradscope.data.records import Report
 
 
 @dataclass(frozen=True)

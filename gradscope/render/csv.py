@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from gradscope.data.records import Report
 from gradscope.render import Renderer
 from gradscope.render.files import write_atomic
-from gradscope.types import Report
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gradscope import records
+from gradscope.data import codec as records
+from gradscope.data.records import Report
 from gradscope.errors import UsageError
 from gradscope.render import Renderer
 from gradscope.render.files import write_atomic
-from gradscope.types import Report
 
 
 def dumps(report: Report) -> str:

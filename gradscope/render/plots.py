@@ -33,13 +33,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from gradscope.data.records import LayerStatus, Recommendation, Report
+from gradscope.data.summary import LayerFigures
 from gradscope.errors import UsageError
 from gradscope.render import Renderer
+from gradscope.render.console.rows import runs
+from gradscope.render.console.style import HEALTHY_BAND, STATUS_COLORS, STATUS_ORDER, fmt, shorten_path
 from gradscope.render.files import write_atomic
-from gradscope.render.rows import runs
-from gradscope.render.style import HEALTHY_BAND, STATUS_COLORS, STATUS_ORDER, fmt, shorten_path
-from gradscope.summary import LayerFigures
-from gradscope.types import LayerStatus, Recommendation, Report
 
 Array = npt.NDArray[np.float64]
 

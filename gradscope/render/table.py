@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from gradscope.data.records import Report
 from gradscope.errors import UsageError
 from gradscope.render.json import load as load_report
-from gradscope.types import Report
 
 COLUMNS = ("step", "layer", "metric", "value")
 LAYER_METRICS = (

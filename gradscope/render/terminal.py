@@ -30,8 +30,10 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from gradscope.render.rows import Row, plan_rows
-from gradscope.render.style import (
+from gradscope.data.records import Finding, LayerStatus, Recommendation, Report, Severity, Verdict, Verified
+from gradscope.data.summary import LayerFigures, finite_median, lr_schedule
+from gradscope.render.console.rows import Row, plan_rows
+from gradscope.render.console.style import (
     HEALTHY_BAND,
     SEVERITY_STYLES,
     STATUS_COLORS,
@@ -42,8 +44,6 @@ from gradscope.render.style import (
     fmt_lr,
     status_rank,
 )
-from gradscope.summary import LayerFigures, finite_median, lr_schedule
-from gradscope.types import Finding, LayerStatus, Recommendation, Report, Severity, Verdict, Verified
 
 SCREEN_LINES = 50
 # Fewer rows would say too little about a big model; a report that cannot fit

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from gradscope.data.records import Report
 from gradscope.render import Renderer
 from gradscope.render.files import write_atomic
 from gradscope.render.terminal import print_report
-from gradscope.types import Report
 
 
 def render_text(report: Report, width: int = 100) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from gradscope.data.records import Finding
 from gradscope.diagnosis.facts import LayerFacts
 from gradscope.diagnosis.registry import Rule
-from gradscope.types import Finding
 
 
 def finding(r: Rule, layers: list[str], evidence: Mapping[str, object], message: str, fix: str) -> Finding:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gradscope.data.records import Finding, LayerStatus, RunRecord, Severity, Verdict, ratio
 from gradscope.diagnosis.examples import mlp, record
 from gradscope.diagnosis.facts import RELU_LIKE, Facts, LayerFacts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, names, sig
-from gradscope.types import Finding, LayerStatus, RunRecord, Severity, Verdict, ratio
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ import math
 import statistics
 from dataclasses import dataclass
 
+from gradscope.data.records import Finding, LayerStatus, Severity, Verdict, ratio
 from gradscope.diagnosis.examples import healthy, mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, names, sig
-from gradscope.types import Finding, LayerStatus, Severity, Verdict, ratio
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gradscope.data.records import Finding, LayerStatus, Role, Severity, Verdict
 from gradscope.diagnosis.examples import mlp, record
 from gradscope.diagnosis.facts import RELU_LIKE, Facts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, names, sig
-from gradscope.types import Finding, LayerStatus, Role, Severity, Verdict
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gradscope.data.records import Finding, LayerStatus, Severity, Verdict
 from gradscope.diagnosis.examples import healthy, mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, names
-from gradscope.types import Finding, LayerStatus, Severity, Verdict
 
 
 @dataclass(frozen=True)

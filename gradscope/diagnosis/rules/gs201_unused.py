@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gradscope.data.records import Finding, LayerStatus, Severity
 from gradscope.diagnosis.examples import healthy, mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, names
-from gradscope.types import Finding, LayerStatus, Severity
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ import math
 import statistics
 from dataclasses import dataclass
 
+from gradscope.data.records import Finding, Severity, Verdict
 from gradscope.diagnosis.examples import mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, sig
-from gradscope.types import Finding, Severity, Verdict
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gradscope.data.records import Finding, Severity, Verdict
 from gradscope.diagnosis.examples import healthy, mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
 from gradscope.diagnosis.rules._common import finding, sig
-from gradscope.types import Finding, Severity, Verdict
 
 
 @dataclass(frozen=True)

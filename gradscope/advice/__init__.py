@@ -1,0 +1,1 @@
+"""From a record to a Report: judging, remedies, replays and the time budget."""

@@ -1,0 +1,248 @@
+"""Verification: the probe's steps replayed from the same start with one change applied.
+
+A recommendation's number is only printed when a replay showed it helps. The
+replay restores the session's initial weights, seed and batches, applies a
+`Change` (a clip threshold, a learning-rate factor, re-initialised layers,
+swapped activations), trains the same number of steps without the probe and
+compares its loss curve with the measured run's.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gradscope.advice.budget import Clock, OutOfTime
+from gradscope.data.records import Verified
+
+if TYPE_CHECKING:
+    import torch
+
+    from gradscope.doors.session import Session
+
+# The loss must fall at least this much (relative) for a change to count as better.
+IMPROVEMENT = 0.02
+# A change must beat the next-more-conservative candidate by this much to be preferred.
+PREFER_MARGIN = 0.05
+# Replays compare the mean of this many last losses: one batch's loss is noisy.
+WINDOW = 3
+# A replay whose loss passes this many times the measured run's worst has diverged: its
+# outcome is clear, and the remaining steps would only cost time.
+DIVERGED = 100.0
+# A replay whose loss is under this share of the measured run's has clearly won: it stops there.
+CLEAR_WIN = 0.5
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recommendation applied to a replay."""
+
+    clip: float | None = None
+    lr_scale: float | None = None
+    reinit: tuple[str, ...] = ()  # layers re-initialised with kaiming_normal_ and zero bias
+    swap: tuple[str, ...] = ()  # activation modules replaced for the run
+    swap_to: str = "ReLU"
+
+    def apply(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Callable[[], None]:
+        """Change the freshly reset model and optimizer; return what undoes the module swaps."""
+        if self.lr_scale is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = float(group["lr"]) * self.lr_scale
+        _reinit(model, self.reinit)
+        undo = _swap(model, self.swap, self.swap_to)
+
+        def restore() -> None:
+            for parent, child, old in undo:
+                setattr(parent, child, old)
+
+        return restore
+
+
+def _reinit(model: torch.nn.Module, names: tuple[str, ...]) -> None:
+    import torch
+
+    modules = dict(model.named_modules())
+    with torch.no_grad():
+        for name in names:
+            module = modules.get(name)
+            weight = getattr(module, "weight", None)
+            if isinstance(weight, torch.Tensor) and weight.dim() >= 2:
+                torch.nn.init.kaiming_normal_(weight, nonlinearity="relu")
+            bias = getattr(module, "bias", None)
+            if isinstance(bias, torch.Tensor):
+                torch.nn.init.zeros_(bias)
+
+
+def _swap(model: torch.nn.Module, names: tuple[str, ...], to: str) -> list[tuple[Any, str, Any]]:
+    """Replace activation modules in place; return what is needed to put them back."""
+    import torch
+
+    undo: list[tuple[Any, str, Any]] = []
+    modules = dict(model.named_modules())
+    for name in names:
+        parent_name, _, child = name.rpartition(".")
+        parent = modules.get(parent_name) if parent_name else model
+        old = modules.get(name)
+        if parent is None or old is None:
+            continue
+        setattr(parent, child, getattr(torch.nn, to)())
+        undo.append((parent, child, old))
+    return undo
+
+
+def tail(losses: Sequence[float], window: int = WINDOW) -> float:
+    """Mean of the last `window` losses; NaN when any of them is not finite."""
+    last = list(losses[-window:])
+    if not last:
+        return math.nan
+    return statistics.fmean(last) if all(math.isfinite(v) for v in last) else math.nan
+
+
+def improved(before: float, after: float) -> bool:
+    if not math.isfinite(after):
+        return False
+    if not math.isfinite(before):
+        return True
+    return after < before - IMPROVEMENT * abs(before)
+
+
+@dataclass(frozen=True)
+class Trial:
+    label: str
+    value: float
+    losses: tuple[float, ...]
+
+    def final(self) -> float:
+        """The replay's final loss, infinite when it diverged."""
+        value = tail(self.losses)
+        return value if math.isfinite(value) else math.inf
+
+
+class Replayer:
+    """Replays on one session, each change once, judged against the measured run's losses."""
+
+    def __init__(
+        self,
+        session: Session,
+        steps: int,
+        baseline: Sequence[float],
+        progress: Progress | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.session = session
+        self.steps = steps
+        # Replays may be shorter than the measured run (a tight budget): compare like with like.
+        self.baseline = tuple(baseline[:steps])
+        self.progress = progress
+        self.clock = clock or Clock(None)
+        self.skipped: list[str] = []  # candidates the budget left untried
+        self._cache: dict[Change, Trial] = {}
+        finite = [v for v in self.baseline if math.isfinite(v)]
+        self._ceiling = DIVERGED * max((abs(v) for v in finite), default=math.inf)
+
+    def affordable(self) -> bool:
+        """Whether one more replay fits in the budget (and no stop was asked for)."""
+        try:
+            self.clock.afford(self.steps)
+        except OutOfTime:
+            return False
+        return self.clock.stop_requested is None
+
+    def replay(self, label: str, change: Change, value: float = 0.0) -> Trial:
+        """Train the probe's steps again from the same start with `change` applied.
+
+        Raises budget.OutOfTime when the replay does not fit in the time left and
+        budget.Stopped when a stop was asked for. Stops early once its outcome is clear:
+        the loss diverged, or it is already far below the measured run's.
+        """
+        if change not in self._cache:
+            self.clock.check_stop("verifying")
+            self.clock.afford(self.steps)
+            progress, steps = self.progress, self.steps
+            tick = (lambda done: progress(f"verifying {label}", done, steps)) if progress else None
+            seen: list[float] = []
+            losses, _ = self.session.run(
+                steps, setup=change.apply, clip=change.clip, progress=tick, go_on=self._judge(seen)
+            )
+            if len(losses) < steps and any(not math.isfinite(v) or abs(v) > self._ceiling for v in losses[-1:]):
+                losses.append(math.inf)  # stopped on a runaway loss: mark it diverged
+            self._cache[change] = Trial(label, value, tuple(losses))
+        return self._cache[change]
+
+    def _judge(self, seen: list[float]) -> Callable[[int, torch.Tensor], bool]:
+        """The per-step check of a replay: time, stop requests, and whether its outcome is clear."""
+        clock = self.clock
+        goal = tail(self.baseline)
+        clock.start_laps()
+
+        def go_on(done: int, loss: torch.Tensor) -> bool:
+            clock.lap()
+            clock.check_stop("verifying")
+            if clock.left() <= 0:
+                raise OutOfTime("the budget ran out in the middle of a replay")
+            seen.append(float(loss))
+            if not math.isfinite(seen[-1]) or abs(seen[-1]) > self._ceiling:
+                return False
+            # Clearly better: half-way or later, its recent losses are under half of where the
+            # measured run ended and of where it stood at the same step.
+            if done >= max(WINDOW, self.steps // 2) and math.isfinite(goal) and goal > 0:
+                recent = tail(seen)
+                if recent < CLEAR_WIN * goal and recent < CLEAR_WIN * tail(self.baseline[:done]):
+                    return False
+            return True
+
+        return go_on
+
+    def better(self, trial: Trial, calmer: Callable[[Sequence[float]], bool] | None = None) -> bool:
+        """The replay ends lower than the measured run, or, when `calmer` is given, ends no higher
+        and its curve passes `calmer` (a spike the measured run recovered from is gone)."""
+        before, after = tail(self.baseline), trial.final()
+        if improved(before, after):
+            return True
+        if calmer is None or not math.isfinite(after) or not calmer(trial.losses):
+            return False
+        return not math.isfinite(before) or after <= before + IMPROVEMENT * abs(before)
+
+    def best(
+        self,
+        candidates: Sequence[tuple[str, Change, float]],
+        conservative_first: bool,
+        calmer: Callable[[Sequence[float]], bool] | None = None,
+        likely: Sequence[float] = (),
+    ) -> tuple[Trial | None, list[Trial]]:
+        """The candidate with the lowest final loss among those better than the measured run.
+
+        Candidates whose value is in `likely` are replayed first, so a budget that cannot pay
+        for every replay goes to the probable winner; the choice is made in the given order.
+        """
+        order = sorted(range(len(candidates)), key=lambda i: candidates[i][2] not in likely)
+        done: dict[int, Trial] = {}
+        for i in order:
+            label, change, value = candidates[i]
+            try:
+                done[i] = self.replay(label, change, value)
+            except OutOfTime:
+                if not done:
+                    raise
+                # Judge on what was replayed.
+                self.skipped.extend(candidates[j][0] for j in order if j not in done)
+                break
+        trials = [done[i] for i in sorted(done)]
+        good = [tr for tr in trials if self.better(tr, calmer)]
+        if not good:
+            return None, trials
+        ordered = good if conservative_first else list(reversed(good))
+        chosen = ordered[0]
+        for tr in ordered[1:]:
+            if tr.final() < chosen.final() - PREFER_MARGIN * abs(chosen.final()):
+                chosen = tr
+        return chosen, trials
+
+    def verified(self, trial: Trial, calmer: Callable[[Sequence[float]], bool] | None = None) -> Verified:
+        before, after = tail(self.baseline), tail(trial.losses)
+        return Verified(before, after, self.better(trial, calmer), self.baseline, trial.losses)

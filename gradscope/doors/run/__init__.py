@@ -1,0 +1,1 @@
+"""`gradscope run`: an unmodified training script observed from outside."""

@@ -1,0 +1,1 @@
+"""The one recorder, `watch`, and several optimizers' recordings merged into one record."""

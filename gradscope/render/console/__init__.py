@@ -1,0 +1,1 @@
+"""The terminal renderer's parts: rows, styles and the progress line."""
