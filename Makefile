@@ -7,7 +7,7 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck format bench clean
+.PHONY: install demo test lint typecheck format bench gpu-check clean
 
 install: $(STAMP)
 
@@ -39,6 +39,13 @@ bench: install
 	$(BIN)/python benchmarks/diagnose_time.py
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/memory.py
+
+# The prepared GPU check (benchmarks/gpu_check.sh; its header gives the device tool's command).
+# It installs nothing, torch least of all: the venv's python where .venv exists, else python3
+# (on the lent GPU machine, the python3 that holds a CUDA torch). Without CUDA: one line, exit 0.
+GPU_PYTHON ?= $(if $(wildcard $(BIN)/python),$(BIN)/python,python3)
+gpu-check:
+	PYTHON=$(GPU_PYTHON) bash benchmarks/gpu_check.sh
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -24,7 +24,14 @@ which times its own steps): the same script run plainly, with gradscope.watch in
 and under `gradscope run --no-stop`, in rotation, each round in this process. Its first steps
 (where `run` finds the optimizer and its model) are left out of the ratios: that one-off cost
 is printed as "first step ms".
+On a GPU (--device cuda): the same rotation, with torch.cuda.synchronize() before and after
+every timed block, at GPU-sized batches (--batch N rows for every model; the defaults are the
+CPU's 128/32/16/64), and the peak GPU memory (torch.cuda.max_memory_allocated, its peak reset
+before each) of a fresh model training one block without watch and one with watch at every
+step. Targets there: every step <= 1.05x on the CNN and the transformer, every=10 <= 1.01x,
+memory <= 1.3x. --json writes one row per figure for benchmarks/gpu_check.sh.
 Run: python benchmarks/overhead.py [--quick] [--rounds N] [--steps N] [--only NAME] [--frameworks NAMES] [--no-run]
+                                   [--device cuda] [--batch N] [--json PATH]
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import logging
 import statistics
 import tempfile
@@ -39,6 +47,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -46,7 +55,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import gradscope
-from gradscope.watcher import Watch
+from gradscope.recording.watch import Watch
 
 # Width of the middle half of a model's per-round ratios above which its run is flagged.
 # Quiet runs here spread 0.02-0.05; runs with a neighbour loading memory 0.10-0.18.
@@ -103,34 +112,36 @@ def narrow_deep() -> nn.Module:
     return nn.Sequential(*(Block() for _ in range(300)))
 
 
-def cases() -> list[Case]:
+def cases(batch: int = 0) -> list[Case]:
+    """The four models; `batch` rows (sequences for the transformer) per batch, 0: each one's own."""
     g = torch.Generator().manual_seed(0)
+    mlp_n, cnn_n, lm_n, deep_n = (batch, batch, batch, batch) if batch else (128, 32, 16, 64)
     return [
         Case(
             "wide MLP (5.3M params)",
             wide_mlp,
-            lambda: (torch.randn(128, 512, generator=g), torch.randint(0, 10, (128,), generator=g)),
+            lambda: (torch.randn(mlp_n, 512, generator=g), torch.randint(0, 10, (mlp_n,), generator=g)),
             F.cross_entropy,
         ),
         Case(
             "CNN + BatchNorm",
             cnn_bn,
-            lambda: (torch.randn(32, 3, 32, 32, generator=g), torch.randint(0, 10, (32,), generator=g)),
+            lambda: (torch.randn(cnn_n, 3, 32, 32, generator=g), torch.randint(0, 10, (cnn_n,), generator=g)),
             F.cross_entropy,
         ),
         Case(
             "transformer + embeddings",
             TinyLM,
             lambda: (
-                torch.randint(0, 2000, (16, 64), generator=g),
-                torch.randint(0, 2000, (16, 64), generator=g),
+                torch.randint(0, 2000, (lm_n, 64), generator=g),
+                torch.randint(0, 2000, (lm_n, 64), generator=g),
             ),
             lambda out, y: F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1)),
         ),
         Case(
             "600-layer narrow net",
             narrow_deep,
-            lambda: (torch.randn(64, 32, generator=g), torch.randn(64, 32, generator=g)),
+            lambda: (torch.randn(deep_n, 32, generator=g), torch.randn(deep_n, 32, generator=g)),
             F.mse_loss,
         ),
     ]
@@ -199,6 +210,63 @@ def measure(case: Case, rounds: int, steps: int, device: torch.device) -> tuple[
     return result, setup
 
 
+def peak_memory(case: Case, steps: int, device: torch.device) -> dict[str, int]:
+    """Peak GPU bytes of a fresh model, its Adam and its batches training `steps` steps: without
+    watch ("off") and with watch at every step ("every=1"), each from a reset peak, above what
+    was allocated before (so the one is not charged with the other's leftovers)."""
+    import gc
+
+    peaks: dict[str, int] = {}
+    for mode in ("off", "every=1"):
+        gc.collect()
+        torch.cuda.synchronize(device)
+        torch.cuda.empty_cache()
+        base = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        torch.manual_seed(0)
+        model = case.build().to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+        batches = [(x.to(device), y.to(device)) for x, y in (case.batch() for _ in range(steps))]
+        watch = gradscope.watch(model, opt, every=1) if mode == "every=1" else None
+        run_block(model, opt, batches, case.loss, watch)
+        peaks[mode] = torch.cuda.max_memory_allocated(device) - base
+        del model, opt, batches, watch
+    gc.collect()
+    torch.cuda.empty_cache()
+    return peaks
+
+
+# Targets on a GPU (issue 25): every step on these models, every=10 and memory on all four.
+GPU_EVERY1 = ("CNN + BatchNorm", "transformer + embeddings")
+GPU_TARGETS = {"every=1": 1.05, "every=10": 1.01, "memory": 1.3}
+
+
+def gpu_rows(name: str, result: dict[str, float], peaks: dict[str, int], noisy: bool) -> list[dict[str, str]]:
+    """Rows for benchmarks/gpu_check.sh: each figure with its target and pass/FAIL."""
+    rows = []
+    for mode in ("every=1", "every=10"):
+        ratio = result[f"ratio {mode}"]
+        judged = mode == "every=10" or name in GPU_EVERY1
+        figure = f"{ratio:.3f}x (middle half {result[f'q1 {mode}']:.3f}-{result[f'q3 {mode}']:.3f}"
+        figure += f"; plain {result['off'] * 1e3:.2f} ms a step){' NOISY' if noisy else ''}"
+        target = GPU_TARGETS[mode]
+        rows.append({
+            "check": f"watch {mode} / plain: {name}",
+            "figure": figure,
+            "target": f"<= {target}x" if judged else f"(none; {target}x on the CNN and transformer)",
+            "result": ("pass" if ratio <= target else "FAIL") if judged else "info",
+        })  # fmt: skip
+    if peaks:
+        ratio = peaks["every=1"] / max(peaks["off"], 1)
+        rows.append({
+            "check": f"peak GPU memory watch / plain: {name}",
+            "figure": f"{ratio:.3f}x ({peaks['every=1'] / 2**20:.1f} MB vs {peaks['off'] / 2**20:.1f} MB)",
+            "target": f"<= {GPU_TARGETS['memory']}x",
+            "result": "pass" if ratio <= GPU_TARGETS["memory"] else "FAIL",
+        })  # fmt: skip
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds (for a smoke run)")
@@ -212,6 +280,8 @@ def main() -> None:
         "--frameworks", default="lightning,transformers", help="callbacks to time beside watch (comma list; none: '')"
     )
     parser.add_argument("--framework-rounds", type=int, default=10, help="alternating fits per callback and model")
+    parser.add_argument("--batch", type=int, default=0, help="rows per batch for every model (0: each one's own)")
+    parser.add_argument("--json", type=Path, help="write rows of figures and targets here (for gpu_check.sh)")
     args = parser.parse_args()
     rounds, steps = (3, 10) if args.quick else (args.rounds, args.steps)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -222,18 +292,23 @@ def main() -> None:
     if args.run_only:
         run_vs_watch(rounds, steps, args.only)
         return
-    print(f"torch {torch.__version__}, {device}, {where}, {rounds} rounds x {steps} steps per mode")
+    gpu = device.type == "cuda"
+    batch = f"batch {args.batch}" if args.batch else "each model's own batch"
+    print(f"torch {torch.__version__}, {device}, {where}, {rounds} rounds x {steps} steps per mode, {batch}")
     print(
         f"{'model':28} {'params':>9} {'off ms':>8} {'every=1':>8} {'ratio':>7} {'middle half':>13}"
         f" {'every=10':>8} {'ratio':>7} {'middle half':>13} {'setup ms':>8}"
+        + (f" {'peak MB off':>11} {'with watch':>10} {'ratio':>7}" if gpu else "")
     )
     worst1, worst10 = 0.0, 0.0
     noisy: list[str] = []
     watched: dict[str, float] = {}
-    for case in cases():
+    rows: list[dict[str, str]] = []
+    for case in cases(args.batch):
         if args.only.lower() not in case.name.lower():
             continue
         result, setup = measure(case, rounds, steps, device)
+        peaks = peak_memory(case, steps, device) if gpu else {}
         watched[case.name] = result["ratio every=1"]
         params = sum(p.numel() for p in case.build().parameters())
         r1, r10 = result["ratio every=1"], result["ratio every=10"]
@@ -246,8 +321,25 @@ def main() -> None:
         print(
             f"{case.name:28} {params:>9,} {result['off'] * 1e3:>8.2f} {result['every=1'] * 1e3:>8.2f} {r1:>6.3f}x"
             f" {spread1:>13} {result['every=10'] * 1e3:>8.2f} {r10:>6.3f}x {spread10:>13} {setup * 1e3:>8.1f}"
+            + (
+                f" {peaks['off'] / 2**20:>11.1f} {peaks['every=1'] / 2**20:>10.1f}"
+                f" {peaks['every=1'] / max(peaks['off'], 1):>6.3f}x"
+                if gpu
+                else ""
+            )
         )
-    print(f"worst every=1: {worst1:.3f}x (target <= 1.10x); worst every=10: {worst10:.3f}x (target <= 1.02x)")
+        if gpu:
+            rows += gpu_rows(case.name, result, peaks, case.name in noisy)
+        if args.json:  # as it goes: a run cut short keeps the models it finished
+            args.json.write_text(json.dumps({"rows": rows}))
+    if gpu:
+        print(
+            f"worst every=1: {worst1:.3f}x (target on a GPU <= {GPU_TARGETS['every=1']}x on the CNN and the"
+            f" transformer); worst every=10: {worst10:.3f}x (target <= {GPU_TARGETS['every=10']}x);"
+            f" peak memory target <= {GPU_TARGETS['memory']}x"
+        )
+    else:
+        print(f"worst every=1: {worst1:.3f}x (target <= 1.10x); worst every=10: {worst10:.3f}x (target <= 1.02x)")
     if noisy:
         print(
             f"noisy: the middle half of the per-round ratios spans more than {NOISY:.2f} for "
@@ -256,7 +348,7 @@ def main() -> None:
     frameworks = [f for f in args.frameworks.split(",") if f]
     if frameworks:
         framework_rounds = 3 if args.quick else args.framework_rounds
-        compare_callbacks(frameworks, watched, framework_rounds, max(steps, 6), device)
+        compare_callbacks(frameworks, watched, framework_rounds, max(steps, 6), device, args.batch)
     if not args.no_run:
         run_vs_watch(rounds, steps, args.only)
 
@@ -274,7 +366,7 @@ def script_steps(mode: str, case: str, steps: int) -> list[float]:
     import tempfile
     from pathlib import Path
 
-    from gradscope.runscript import ScriptRun, run_script
+    from gradscope.doors.run.script import ScriptRun, run_script
 
     script = Path(__file__).with_name("overhead_script.py")
     with tempfile.TemporaryDirectory() as folder:
@@ -454,7 +546,7 @@ def median_and_spread(pairs: list[float]) -> str:
 
 
 def compare_callbacks(
-    frameworks: list[str], watched: dict[str, float], rounds: int, steps: int, device: torch.device
+    frameworks: list[str], watched: dict[str, float], rounds: int, steps: int, device: torch.device, batch: int = 0
 ) -> None:
     import importlib.util
 
@@ -468,7 +560,7 @@ def compare_callbacks(
             print(f"{name}: not installed (or unknown), skipped")
             continue
         run = lightning_fit if name == "lightning" else transformers_fit
-        for case in cases():
+        for case in cases(batch):
             if case.name not in watched:
                 continue
             torch.manual_seed(0)
