@@ -29,7 +29,7 @@ CHILD = r"""
 import json, resource, sys, torch
 from torch import nn
 import gradscope
-import gradscope.recording.watch  # loaded in every mode, so module memory is not counted as watch's
+import gradscope.doors.watch  # loaded in every mode, so module memory is not counted as watch's
 mode, width, depth = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 torch.manual_seed(0)
 layers = [nn.Linear(256, width), nn.ReLU()]

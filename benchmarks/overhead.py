@@ -55,7 +55,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import gradscope
-from gradscope.recording.watch import Watch
+from gradscope.doors.watch import Watch
 
 # Width of the middle half of a model's per-round ratios above which its run is flagged.
 # Quiet runs here spread 0.02-0.05; runs with a neighbour loading memory 0.10-0.18.

@@ -17,14 +17,14 @@ DISTRIBUTION = "torch-gradscope"
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gradscope.recording.watch import Watch
+    from gradscope.doors.watch import Watch
 
 __all__ = ["DISTRIBUTION", "__version__", "load_run", "watch"]
 
 
 def watch(model: Any, optimizer: Any, **kwargs: Any) -> Watch:
-    """Record gradient health inside your own training loop; see gradscope.recording.watch.Watch."""
-    from gradscope.recording.watch import Watch
+    """Record gradient health inside your own training loop; see gradscope.doors.watch.Watch."""
+    from gradscope.doors.watch import Watch
 
     return Watch(model, optimizer, **kwargs)
 

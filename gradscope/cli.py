@@ -9,15 +9,17 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from gradscope import DISTRIBUTION, __version__
-from gradscope.advice.budget import EXIT_INTERRUPTED
-from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig
-from gradscope.errors import GradscopeError, InternalError, UsageError
+from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig, ScriptRun
+from gradscope.errors import EXIT_INTERRUPTED, EXIT_OK, GradscopeError, InternalError, ScriptError, UsageError
+from gradscope.render import json, write_outputs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,11 +45,12 @@ RENDER_EXIT_CODES_HELP = (
 )
 REPORT_IT = "this is a bug in gradscope, not in your script; please report this with the traceback above"
 
+# The files asked for, by format (--json, --csv, --plots): None where not asked for.
+Outputs = dict[str, Path | None]
+
 
 def _report_internal(exc: BaseException) -> int:
     """A bug in gradscope: the whole traceback (no --debug needed), what was raised, a request to report it."""
-    import traceback
-
     err = exc if isinstance(exc, InternalError) else InternalError.of(exc)
     sys.stdout.flush()
     traceback.print_exception(exc, file=sys.stderr)
@@ -59,10 +62,27 @@ def _report_internal(exc: BaseException) -> int:
 def _fail(err: GradscopeError, debug: bool) -> NoReturn:
     if isinstance(err, InternalError):
         raise typer.Exit(_report_internal(err))
+    if isinstance(err, ScriptError) and err.shown:
+        print(err.shown, file=sys.stderr, end="")  # the script's traceback, as Python would print it
     if debug:
         raise err
     print(f"gradscope: error: {err}", file=sys.stderr)
     raise typer.Exit(err.exit_code)
+
+
+@contextlib.contextmanager
+def _exits(debug: bool, interrupted: Callable[[KeyboardInterrupt], str]) -> Iterator[None]:
+    """What ends a command early, as its exit: gradscope's errors as one line (or, for an internal
+    error, the traceback), Ctrl-C or SIGTERM as `interrupted(exc)` and EXIT_INTERRUPTED."""
+    try:
+        yield
+    except GradscopeError as err:
+        _fail(err, debug)
+    except KeyboardInterrupt as exc:
+        print(f"gradscope: error: {interrupted(exc)}", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:  # not a GradscopeError: gradscope itself failed
+        raise typer.Exit(_report_internal(exc)) from None
 
 
 def _announce(line: str) -> None:
@@ -72,7 +92,7 @@ def _announce(line: str) -> None:
 def _version(value: bool) -> None:
     if value:
         print(f"gradscope {__version__} (package {DISTRIBUTION})")
-        raise typer.Exit(0)
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
@@ -84,8 +104,46 @@ def root(
     """Gradient-health diagnostics for PyTorch."""
 
 
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UsageError(f"--seed must be between 0 and 2**63-1 (got {seed})")
+
+
+def _check_diagnose(steps: int | None, budget: float, seed: int) -> None:
+    if steps is not None and steps < 1:
+        raise UsageError(f"--steps must be at least 1 (got {steps})")
+    if not budget >= 0:  # also refuses NaN
+        raise UsageError(f"--budget must be 0 (no limit) or a number of seconds (got {budget})")
+    _check_seed(seed)
+
+
+def _check_run(
+    target: list[str] | None, steps: int | None, no_stop: bool, budget: float, every: int, seed: int | None
+) -> list[str]:
+    """The script and its arguments, once the options agree."""
+    if not target:
+        raise UsageError("give the training script to run: gradscope run [OPTIONS] SCRIPT [SCRIPT_ARGS]...")
+    if no_stop and steps is not None:
+        raise UsageError("--steps and --no-stop contradict each other; give one")
+    if (steps is not None and steps < 1) or every < 1:
+        raise UsageError("--steps and --every must be at least 1")
+    _check_seed(seed)
+    if not budget >= 0 or (no_stop and budget):  # `not >=` also refuses NaN
+        raise UsageError("--budget must be 0 (no limit) or a number of seconds, and not with --no-stop")
+    return target
+
+
 def _absolute(path: Path | None) -> Path | None:
     return None if path is None else path.expanduser().absolute()
+
+
+def _checked_outputs(json_path: Path | None, csv_path: Path | None, plots: Path | None, inputs: list[Path]) -> Outputs:
+    """The files asked for, by format, made absolute before the script runs (a script that calls
+    os.chdir must not move them) and checked before a long run, not after it."""
+    outputs = {"json": _absolute(json_path), "csv": _absolute(csv_path), "plots": _absolute(plots)}
+    _not_an_input(list(outputs.values()), inputs)
+    _check_outputs([outputs["json"], outputs["csv"]], outputs["plots"])
+    return outputs
 
 
 def _not_an_input(outputs: list[Path | None], inputs: list[Path]) -> None:
@@ -110,11 +168,15 @@ def _check_outputs(files: list[Path | None], folder: Path | None) -> None:
         raise UsageError(f"--plots {folder} is a file; give a folder for the PNGs")
 
 
-def _outputs(report: Report, outputs: dict[str, Path | None], quiet: bool) -> None:
+def _deliver(report: Report, outputs: Outputs, quiet: bool) -> None:
+    """The files asked for, then the report on the terminal."""
+    _outputs(report, outputs, quiet)
+    _show(report, quiet)
+
+
+def _outputs(report: Report, outputs: Outputs, quiet: bool) -> None:
     """Each file asked for by its format's option (--json, --csv, --plots), in that order, each
     named on stderr (a folder made for it would otherwise go unnoticed)."""
-    from gradscope.render import write_outputs
-
     for name, path in outputs.items():
         if path is not None:
             try:
@@ -181,34 +243,20 @@ def diagnose(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Run a few instrumented training steps of SCRIPT and judge every layer's gradients."""
+    # Imported here, not at the top: the advice and the doors load torch, which --help must not
+    # pay for (the progress bar, rich's live display, is left for the command too).
     from gradscope.advice.report import exit_code
     from gradscope.doors.diagnose import run_diagnosis
     from gradscope.render.console.progress import progress_bar
 
-    try:
-        if steps is not None and steps < 1:
-            raise UsageError(f"--steps must be at least 1 (got {steps})")
-        if not budget >= 0:  # also refuses NaN
-            raise UsageError(f"--budget must be 0 (no limit) or a number of seconds (got {budget})")
-        if not 0 <= seed < 2**63:
-            raise UsageError(f"--seed must be between 0 and 2**63-1 (got {seed})")
-        # Absolute before the script runs: a script that calls os.chdir must not move the outputs.
-        json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
-        _not_an_input([json_path, csv_path, plots], [script])
-        _check_outputs([json_path, csv_path], plots)
+    # Before the first step was measured, or a second Ctrl-C: nothing to judge, quit at once.
+    with _exits(debug, lambda _exc: "interrupted; nothing was written"):
+        _check_diagnose(steps, budget, seed)
+        outputs = _checked_outputs(json_path, csv_path, plots, [script])
         config = RunConfig(script=script, steps=steps, budget=budget or None, seed=seed, device=device, verify=verify)
         with progress_bar(enabled=not quiet) as progress:
             report = run_diagnosis(config, progress=progress, announce=None if quiet else _announce)
-        _outputs(report, {"json": json_path, "csv": csv_path, "plots": plots}, quiet)
-        _show(report, quiet)
-    except GradscopeError as err:
-        _fail(err, debug)
-    except KeyboardInterrupt:
-        # Before the first step was measured, or a second Ctrl-C: nothing to judge, quit at once.
-        print("gradscope: error: interrupted; nothing was written", file=sys.stderr)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    except Exception as exc:  # not a GradscopeError: gradscope itself failed
-        raise typer.Exit(_report_internal(exc)) from None
+        _deliver(report, outputs, quiet)
     if report.record.run.partial:
         print(f"gradscope: stopped ({report.record.run.cut}); the report covers what was measured", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -247,54 +295,33 @@ def run_command(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of gradscope's errors.")] = False,
 ) -> None:
     """Run an unmodified training script (`train.py ARGS`) and judge the gradients of its steps."""
+    # Imported here, not at the top: the advice and the doors load torch, which --help must not pay for.
     from gradscope.advice.report import exit_code
-    from gradscope.config import ScriptRun
-    from gradscope.doors.run.script import Outcome, ScriptCrashed, run_script
+    from gradscope.doors.run.script import Outcome, run_script
 
     outcome: Outcome | None = None
-    try:
-        if not target:
-            raise UsageError("give the training script to run: gradscope run [OPTIONS] SCRIPT [SCRIPT_ARGS]...")
-        if no_stop and steps is not None:
-            raise UsageError("--steps and --no-stop contradict each other; give one")
-        if (steps is not None and steps < 1) or every < 1:
-            raise UsageError("--steps and --every must be at least 1")
-        if seed is not None and not 0 <= seed < 2**63:
-            raise UsageError(f"--seed must be between 0 and 2**63-1 (got {seed})")
-        if not budget >= 0 or (no_stop and budget):  # `not >=` also refuses NaN
-            raise UsageError("--budget must be 0 (no limit) or a number of seconds, and not with --no-stop")
-        json_path, csv_path, plots = _absolute(json_path), _absolute(csv_path), _absolute(plots)
-        if not module:
-            _not_an_input([json_path, csv_path, plots], [Path(target[0])])
-        _check_outputs([json_path, csv_path], plots)
+
+    def interrupted(exc: KeyboardInterrupt) -> str:
+        done = "the report above covers the steps before it" if outcome is not None else "nothing was written"
+        if outcome is not None and not outcome.main:
+            done = "rank 0 reports the steps before it"
+        how = "SIGTERM" if exc.args == ("SIGTERM",) else "Ctrl-C"  # doors.signals.Terminated says which
+        return f"interrupted ({how}); {done}"
+
+    with _exits(debug, interrupted):
+        script, *args = _check_run(target, steps, no_stop, budget, every, seed)
+        outputs = _checked_outputs(json_path, csv_path, plots, [] if module else [Path(script)])
         limit = None if no_stop else (steps or DEFAULT_STEPS)
-        config = ScriptRun(target[0], tuple(target[1:]), module, limit, every, seed, budget or None)
-        outcome = run_script(config)
+        outcome = run_script(ScriptRun(script, tuple(args), module, limit, every, seed, budget or None))
         if outcome.main:  # in a torch.distributed job every rank has the same report: rank 0 shows it
-            _outputs(outcome.report, {"json": json_path, "csv": csv_path, "plots": plots}, quiet)
-            _show(outcome.report, quiet)
+            _deliver(outcome.report, outputs, quiet)
         if outcome.crash is not None:
             raise outcome.crash
         if outcome.interrupted is not None:
             raise KeyboardInterrupt(outcome.interrupted)
-    except ScriptCrashed as crash:
-        if crash.shown:
-            print(crash.shown, file=sys.stderr, end="")
-        _fail(crash, debug)
-    except GradscopeError as err:
-        _fail(err, debug)
-    except KeyboardInterrupt as exc:
-        done = "the report above covers the steps before it" if outcome is not None else "nothing was written"
-        if outcome is not None and not outcome.main:
-            done = "rank 0 reports the steps before it"
-        how = "SIGTERM" if exc.args == ("SIGTERM",) else "Ctrl-C"  # runscript.Terminated says which
-        print(f"gradscope: error: interrupted ({how}); {done}", file=sys.stderr)
-        raise typer.Exit(130) from None
-    except Exception as exc:  # not a GradscopeError: gradscope itself failed
-        raise typer.Exit(_report_internal(exc)) from None
     # Rank 0 gives a torch.distributed job's verdict and exit code. Another rank ending first with
     # the findings code would make torchrun stop rank 0 before it has written the report.
-    raise typer.Exit(exit_code(outcome.report, fail_on) if outcome.main else 0)
+    raise typer.Exit(exit_code(outcome.report, fail_on) if outcome.main else EXIT_OK)
 
 
 @app.command(epilog=RENDER_EXIT_CODES_HELP)
@@ -306,13 +333,10 @@ def render(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Redraw the report, CSV and plots of a saved run (does not need torch)."""
-    from gradscope.render import json
-
     try:
         _not_an_input([csv_path, plots], [run])
         report = json.load(run)
-        _outputs(report, {"csv": csv_path, "plots": plots}, quiet)
-        _show(report, quiet)
+        _deliver(report, {"csv": csv_path, "plots": plots}, quiet)
     except GradscopeError as err:
         _fail(err, debug)
     except Exception as exc:  # not a GradscopeError: gradscope itself failed
@@ -350,14 +374,12 @@ def print_rules(console: Console | None = None) -> None:
 
 
 def main() -> None:
-    code = 0
+    code = EXIT_OK
     try:
         app()
     except InternalError as err:
         code = _report_internal(err)
     except GradscopeError as err:  # re-raised by --debug: show the traceback, keep the exit code
-        import traceback
-
         traceback.print_exc()
         print(f"gradscope: error: {err}", file=sys.stderr)
         code = err.exit_code

@@ -8,9 +8,10 @@ import pytest
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",
+        "--overwrite",  # torchinfo's name for the same flag
         action="store_true",
         default=False,
-        help="rewrite the golden files in tests/golden/ from the current output",
+        help="rewrite the golden files in tests/golden/ (terminal text, JSON) instead of comparing",
     )
 
 

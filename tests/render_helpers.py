@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
+from gradscope.data.notes import Note, NoteCode
 from gradscope.data.records import (
     Finding,
     LayerInfo,
@@ -138,7 +139,7 @@ def make_report(
         statuses=tuple(statuses),
         findings=tuple(findings),
         recommendations=tuple(recommendations),
-        notes=tuple(notes),
+        notes=tuple(Note(NoteCode.SAID, {"text": n}) for n in notes),
     )
 
 

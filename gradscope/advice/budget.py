@@ -1,4 +1,4 @@
-"""The time budget of a diagnosis, and the signals that cut it short.
+"""The time budget of a diagnosis, and the stop request that cuts it short.
 
 A diagnosis has two phases whose cost is the model's step time: measuring (the
 probe's steps) and verifying (replays of candidate fixes). The budget is a
@@ -8,23 +8,17 @@ many replays of how many steps fit in what is left; the Replayer asks the Clock
 before each replay and each replayed step.
 
 Ctrl-C and SIGTERM (how CI cancels a job) do not kill the run: the first one
-asks it to stop at the next step boundary, so what was measured is judged and
-written; a second one quits at once.
+asks it to stop at the next step boundary (`Clock.stop_requested`, set by the
+door's handler in gradscope/doors/signals.py), so what was measured is judged
+and written; a second one quits at once.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import signal
 import statistics
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from types import FrameType
 
 # Of the time left after start-up, measuring takes at most this share: the rest is for replays.
 MEASURE_SHARE = 0.5
@@ -37,11 +31,6 @@ REPLAY_FLOOR = 8
 # A replay step costs about a measured step (no probe, but the same forward and backward);
 # this margin keeps a replay that the estimate says just fits from overrunning the deadline.
 REPLAY_MARGIN = 1.2
-
-
-# As a shell reports a process ended by SIGINT (128 + 2); SIGTERM gives the same, so a CI job
-# cancelled mid-run is told apart from one that found problems.
-EXIT_INTERRUPTED = 130
 
 
 class OutOfTime(Exception):
@@ -171,31 +160,3 @@ class Clock:
             plan = Plan(self.budget, step_s, steps, fixed or wanted, replay_steps, replays, elapsed)
         self.plan = plan
         return plan
-
-
-@contextmanager
-def interruptible(clock: Clock) -> Iterator[Clock]:
-    """Within the block, a first SIGINT/SIGTERM sets clock.stop_requested; a second quits at once.
-
-    Handlers can only be set from the main thread; elsewhere (gradscope called from a worker
-    thread) the signals keep their usual effect.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield clock
-        return
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        if clock.stop_requested is not None:
-            # A KeyboardInterrupt raised here could land in the user's code or an autograd hook
-            # and be caught or converted there; the user asked to quit, so quit.
-            sys.stderr.write("gradscope: error: interrupted again; quitting, nothing was written\n")
-            sys.stderr.flush()
-            os._exit(EXIT_INTERRUPTED)
-        clock.stop_requested = signal.Signals(signum).name
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield clock
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

@@ -13,15 +13,12 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import torch
 
 from gradscope.advice.budget import Clock, OutOfTime
 from gradscope.data.records import Verified
-
-if TYPE_CHECKING:
-    import torch
-
-    from gradscope.doors.session import Session
 
 # The loss must fall at least this much (relative) for a change to count as better.
 IMPROVEMENT = 0.02
@@ -38,6 +35,22 @@ CLEAR_WIN = 0.5
 Progress = Callable[[str, int, int], None]
 
 
+class Replays(Protocol):
+    """What a door that can replay its steps provides (the diagnose door's Session): the same
+    steps again from the same start, with a change applied, and their losses."""
+
+    def run(
+        self,
+        steps: int,
+        *,
+        setup: Callable[[torch.nn.Module, torch.optim.Optimizer], Callable[[], None]] | None = None,
+        clip: float | None = None,
+        progress: Callable[[int], None] | None = None,
+        go_on: Callable[[int, torch.Tensor], bool] | None = None,
+        precision: str | None = None,
+    ) -> tuple[list[float], Any]: ...
+
+
 @dataclass(frozen=True)
 class Change:
     """One recommendation applied to a replay."""
@@ -47,6 +60,9 @@ class Change:
     reinit: tuple[str, ...] = ()  # layers re-initialised with kaiming_normal_ and zero bias
     swap: tuple[str, ...] = ()  # activation modules replaced for the run
     swap_to: str = "ReLU"
+    # The replay runs in this precision (Lightning's names): "bf16-mixed" from bf16-true weights
+    # keeps float32 master weights under bfloat16 autocast; None: as the measured run.
+    precision: str | None = None
 
     def apply(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Callable[[], None]:
         """Change the freshly reset model and optimizer; return what undoes the module swaps."""
@@ -64,8 +80,6 @@ class Change:
 
 
 def _reinit(model: torch.nn.Module, names: tuple[str, ...]) -> None:
-    import torch
-
     modules = dict(model.named_modules())
     with torch.no_grad():
         for name in names:
@@ -80,8 +94,6 @@ def _reinit(model: torch.nn.Module, names: tuple[str, ...]) -> None:
 
 def _swap(model: torch.nn.Module, names: tuple[str, ...], to: str) -> list[tuple[Any, str, Any]]:
     """Replace activation modules in place; return what is needed to put them back."""
-    import torch
-
     undo: list[tuple[Any, str, Any]] = []
     modules = dict(model.named_modules())
     for name in names:
@@ -128,7 +140,7 @@ class Replayer:
 
     def __init__(
         self,
-        session: Session,
+        session: Replays,
         steps: int,
         baseline: Sequence[float],
         progress: Progress | None = None,
@@ -166,8 +178,10 @@ class Replayer:
             progress, steps = self.progress, self.steps
             tick = (lambda done: progress(f"verifying {label}", done, steps)) if progress else None
             seen: list[float] = []
+            # Only a change of precision passes it: a door's replays need not know the option.
+            extra = {} if change.precision is None else {"precision": change.precision}
             losses, _ = self.session.run(
-                steps, setup=change.apply, clip=change.clip, progress=tick, go_on=self._judge(seen)
+                steps, setup=change.apply, clip=change.clip, progress=tick, go_on=self._judge(seen), **extra
             )
             if len(losses) < steps and any(not math.isfinite(v) or abs(v) > self._ceiling for v in losses[-1:]):
                 losses.append(math.inf)  # stopped on a runaway loss: mark it diverged

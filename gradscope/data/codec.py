@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Mapping
 from typing import Any
 
+from gradscope.data.notes import Note, NoteCode, Voice
 from gradscope.data.records import (
     SCHEMA_VERSION,
     Finding,
@@ -96,7 +97,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "findings": [_finding_dict(f) for f in report.findings],
         "recommendations": [_recommendation_dict(r) for r in report.recommendations],
         "run": _run_dict(report.record.run),
-        "notes": list(report.notes),
+        "notes": list(report.said()),
         "extra": _clean(dict(report.extra)),
         "steps": [_step_dict(report.record, s) for s in report.record.steps],
     }
@@ -233,7 +234,8 @@ def from_dict(data: Any, source: str = "report") -> Report:
             statuses=tuple(LayerStatus(d["status"]) for d in data["layers"]),
             findings=findings,
             recommendations=recommendations,
-            notes=tuple(str(n) for n in data.get("notes", [])),
+            notes=tuple(Note(NoteCode.SAID, {"text": str(n)}) for n in data.get("notes", [])),
+            voice=Voice(door="saved"),
             extra=dict(data.get("extra", {})),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:

@@ -13,6 +13,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import ClassVar
 
+from gradscope.data.notes import Note, Voice
+
 SCHEMA_VERSION = 1
 
 Number = float | int
@@ -40,6 +42,9 @@ class Verdict(StrEnum):
     VANISHING = "vanishing"
     DEAD = "dead"
     UNSTABLE = "unstable"
+    # Updates lost to the weights' rounding (bf16/fp16 weights), or a GradScaler that skips
+    # most steps: the learning rate is not the cure, so it comes before stalled.
+    PRECISION = "precision"
     STALLED = "stalled"
     HEALTHY = "healthy"
 
@@ -95,6 +100,12 @@ class StepRecord:
     zero_grad_frac: tuple[float, ...]
     has_grad: tuple[bool, ...]
     dead_unit_frac: tuple[float, ...] = ()
+    # Per layer, for parameters held in bfloat16/float16 (NaN for the others; empty when the
+    # model has none): the share of the entries with a non-zero gradient whose value did not
+    # change (the update was lost to rounding), and the mean size of the changes that landed
+    # in units of the dtype's spacing at each entry's magnitude.
+    lost_frac: tuple[float, ...] = ()
+    update_spacings: tuple[float, ...] = ()
 
     @cached_property
     def update_ratio(self) -> tuple[float, ...]:
@@ -152,6 +163,13 @@ class RunInfo:
     partial: bool = False
     cut: str | None = None
     budget_s: float | None = None  # the time budget the run was planned in; None = none
+    # The precision the steps ran in, by Lightning's names ("bf16-true", "16-mixed", ...);
+    # None: not said (the weights' dtype is `dtype`).
+    precision: str | None = None
+    # Under a GradScaler: its scale at the start, at each optimizer step taken and at the end,
+    # and how many iterations it saw (steps taken and skipped); empty/0 without one.
+    loss_scales: tuple[float, ...] = ()
+    scaler_iterations: int = 0
 
 
 @dataclass(frozen=True)
@@ -229,8 +247,9 @@ class Report:
     statuses: tuple[LayerStatus, ...]
     findings: tuple[Finding, ...]
     recommendations: tuple[Recommendation, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict)
+    voice: Voice = field(default_factory=Voice)  # the door whose words the notes are said in
     # How `print(report)` reads. This module is the bottom layer and imports no renderer:
     # gradscope/__init__.py, which runs before any Report can exist, hands over the
     # terminal renderer's plain text, so `print(w.report())` reads like `gradscope diagnose`.
@@ -238,3 +257,7 @@ class Report:
 
     def __str__(self) -> str:
         return repr(self) if Report.to_text is None else Report.to_text(self)
+
+    def said(self) -> tuple[str, ...]:
+        """The notes as the report words them."""
+        return tuple(note.text(self.voice) for note in self.notes)

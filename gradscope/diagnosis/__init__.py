@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from gradscope.data.notes import Note, NoteCode
 from gradscope.data.records import Finding, LayerStatus, RunRecord, Verdict
 from gradscope.diagnosis.facts import Facts, build_facts
 from gradscope.diagnosis.registry import Rule
@@ -43,7 +44,7 @@ class Diagnosis:
     verdict: Verdict
     statuses: tuple[LayerStatus, ...]
     findings: tuple[Finding, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
     facts: Facts
 
 
@@ -88,7 +89,7 @@ def _explained(r: Rule, by_code: dict[str, Finding], record: RunRecord) -> str |
 
 def diagnose(record: RunRecord) -> Diagnosis:
     facts = build_facts(record)
-    notes: list[str] = []
+    notes: list[Note] = []
     by_code: dict[str, Finding] = {}
     short: list[Rule] = []
     for r in RULES:
@@ -108,13 +109,10 @@ def diagnose(record: RunRecord) -> Diagnosis:
             if why is not None:
                 by_code[r.code] = replace(found, withdrawn=why)
     if not facts.has_loss:
-        skipped = ", ".join(f"{r.code} {r.name}" for r in RULES if r.needs_loss)
-        notes.append(
-            f"no loss was recorded, so the learning-rate rules ({skipped}) did not run; pass it with w.loss(loss)"
-        )
+        notes.append(Note(NoteCode.NO_LOSS, {"rules": [f"{r.code} {r.name}" for r in RULES if r.needs_loss]}))
     if short:
-        skipped = ", ".join(f"{r.code} {r.name} needs {r.min_steps}" for r in short)
-        notes.append(f"the run is too short to judge everything: {facts.steps} step(s) recorded ({skipped})")
+        skipped = [f"{r.code} {r.name} needs {r.min_steps}" for r in short]
+        notes.append(Note(NoteCode.TOO_SHORT, {"steps": facts.steps, "skipped": skipped}))
     findings = [by_code[r.code] for r in RULES if r.code in by_code]
     verdict, statuses = settle(record, findings)
     return Diagnosis(verdict, statuses, tuple(findings), tuple(notes), facts)

@@ -67,6 +67,9 @@ class Facts:
     # Per step, the median update ratio of the dense layers that learn (NaN when none).
     step_update_ratios: tuple[float, ...] = ()
     classes: int | None = None  # of a cross-entropy loss gradscope computed, when known
+    # The record itself, for rules that judge figures no summary above carries (the precision
+    # rules: lost updates per layer, the loss scale); None for hand-made facts.
+    record: RunRecord | None = None
 
     @property
     def has_loss(self) -> bool:
@@ -157,6 +160,7 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
         total_grad_norms=tuple(s.total_grad_norm for s in record.steps),
         step_update_ratios=_step_update_ratios(record, layers),
         classes=run.classes,
+        record=record,
         window=max(1, min(window, len(record.steps) // 3 or 1)),
     )
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gradscope.data.records import LayerStatus, Severity, Verdict
+from gradscope.diagnosis.remedies import Remedy
 
 if TYPE_CHECKING:
     from gradscope.data.records import Finding, RunRecord
@@ -55,6 +56,8 @@ class Rule:
     # Codes whose findings carry an onset step: this rule is judged again on the steps
     # before that onset, and a finding that only appears after it is that problem's consequence.
     consequence_of: tuple[str, ...] = ()
+    # What to try when it fires (gradscope.diagnosis.remedies); None: nothing to recommend.
+    remedy: Remedy | None = None
 
     def __call__(self, facts: Facts) -> Finding | None:
         return self.check(facts, self.limits)
@@ -78,6 +81,7 @@ def rule(
     quiet: tuple[Example, ...] = (),
     yields_to: tuple[str, ...] = (),
     consequence_of: tuple[str, ...] = (),
+    remedy: Remedy | None = None,
 ) -> Callable[[Check], Rule]:
     """Wrap a check function into a registered Rule carrying its code and meaning."""
 
@@ -86,7 +90,7 @@ def rule(
             raise ValueError(f"rule code {code} is registered twice ({_REGISTRY[code].name} and {name})")
         registered = Rule(
             code, name, description, severity, verdict, status, check, limits, needs_loss, min_steps, fires,
-            quiet, yields_to, consequence_of,
+            quiet, yields_to, consequence_of, remedy,
         )  # fmt: skip
         _REGISTRY[code] = registered
         return registered

@@ -1,26 +1,31 @@
-"""`gradscope diagnose` as one call: script -> Problem -> RunRecord -> Report.
+"""`gradscope diagnose` as one call: script -> Problem -> RunRecord -> the core -> Report.
 
-The CLI parses options and renders; everything between lives here.
+The CLI parses options and renders; this door loads the script, measures its steps within
+the time budget, and hands the record to gradscope.advice.report.assemble with the one thing
+only this door has: a session that can replay the steps from the same start.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import torch
+
+from gradscope.advice.budget import Clock, Stopped
+from gradscope.advice.candidates import MOST_REPLAYS
+from gradscope.advice.report import Source, assemble
 from gradscope.config import DEFAULT_STEPS, RunConfig
+from gradscope.data.notes import Note, NoteCode, Voice
 from gradscope.data.records import Report
-
-if TYPE_CHECKING:
-    import torch
-
-    from gradscope.advice.budget import Clock
-    from gradscope.doors import session as runner
-    from gradscope.load.script import Problem
-    from gradscope.recording.recorder import Origin, Recorder
+from gradscope.diagnosis import RULES
+from gradscope.doors.session import Session, resolve_device, seed_everything
+from gradscope.doors.signals import interruptible
+from gradscope.load import script as loader
+from gradscope.load.sandbox import isolated, quiet_stdout
+from gradscope.load.script import Problem
+from gradscope.recording.recorder import Origin, Recorder
 
 # (phase, done, total): "measuring" over the probe's steps, "verifying ..." over re-runs.
 Progress = Callable[[str, int, int], None]
@@ -35,31 +40,23 @@ def run_diagnosis(
     or on a second signal. `announce` receives the plan line once the first steps are timed.
     """
     started = time.perf_counter()
-    from gradscope.advice.budget import Clock, interruptible
-    from gradscope.doors import session as runner
-    from gradscope.load import script as loader
-
-    device = runner.resolve_device(config.device)
-    runner.seed_everything(config.seed)
+    device = resolve_device(config.device)
+    seed_everything(config.seed)
     clock = Clock(config.budget, started)
     # The script's modules, sys.path entry and bytecode setting are undone afterwards,
     # even if it fails, so nothing is written beside it and a second run starts clean.
-    with interruptible(clock), loader.isolated():
+    with interruptible(clock), isolated():
         return _diagnose(config, device, progress, announce, clock)
 
 
 def _measure(
     config: RunConfig,
-    session: runner.Session,
+    session: Session,
     progress: Progress | None,
     announce: Callable[[str], None] | None,
     clock: Clock,
 ) -> tuple[list[float], Recorder]:
     """The measured run: as many steps as the plan made from the first steps' timing allows."""
-    from gradscope.advice.recommend import MOST_REPLAYS
-    from gradscope.diagnosis import RULES
-    from gradscope.recording.recorder import Recorder
-
     wanted = config.steps or DEFAULT_STEPS
     need = max((r.min_steps for r in RULES), default=1)
     total = wanted
@@ -84,9 +81,37 @@ def _measure(
 
     tick = (lambda done: progress("measuring", done, total)) if progress else None
     clock.start_laps()
-    losses, recorder = session.run(wanted, recorder=Recorder, progress=tick, go_on=go_on)
+    losses, recorder = session.run(wanted, recorded=True, progress=tick, go_on=go_on)
     assert recorder is not None
     return losses, recorder
+
+
+def _source(
+    config: RunConfig, session: Session, clock: Clock, progress: Progress | None, losses: list[float]
+) -> Source:
+    """What this door gives the core: its session to replay on, unless --no-verify or a stop came first."""
+    notes: tuple[Note, ...] = ()
+    plan = clock.plan
+    if plan is not None and plan.budget is not None and plan.steps < plan.wanted:
+        fields = {"budget": plan.budget, "steps": plan.steps, "wanted": plan.wanted, "step_s": plan.step_s}
+        notes = (Note(NoteCode.PLAN_SHORTFALL, fields),)
+    replay = config.verify and clock.stop_requested is None
+    return Source(
+        voice=Voice(door="diagnose", script=str(config.script)),
+        replays=session if replay else None,
+        clock=clock,
+        progress=progress,
+        unverified=_unverified(clock),
+        notes=notes,
+        extra={"losses": losses},
+        started=clock.started,
+    )
+
+
+def _unverified(clock: Clock) -> Note:
+    if clock.stop_requested is not None:
+        return Note(NoteCode.NUMBERS_UNVERIFIED, {"why": "stopped", "by": clock.stop_requested})
+    return Note(NoteCode.NUMBERS_UNVERIFIED, {"why": "no_verify"})
 
 
 def _diagnose(
@@ -96,47 +121,28 @@ def _diagnose(
     announce: Callable[[str], None] | None,
     clock: Clock,
 ) -> Report:
-    from gradscope.advice.budget import Stopped
-    from gradscope.advice.report import build_report
-    from gradscope.doors import session as runner
-    from gradscope.load import script as loader
-    from gradscope.recording.recorder import run_info
-
-    with loader.quiet_stdout():
+    with quiet_stdout():
         problem = loader.load(Path(config.script), config.steps or DEFAULT_STEPS)
-        session = runner.Session.start(problem, device, config.seed)
+        session = Session.start(problem, device, config.seed)
     try:
-        with loader.quiet_stdout():
+        with quiet_stdout():
             losses, recorder = _measure(config, session, progress, announce, clock)
         if not recorder.probe.records:
             raise KeyboardInterrupt  # stopped before one step was measured: nothing to judge
-        origin = diagnose_origin(config, problem, clock)
-        record = recorder.record(origin)
-        notes = tuple(n for n in (clock.plan.shortfall() if clock.plan else None,) if n)
-        verify = config.verify and clock.stop_requested is None
-        with loader.quiet_stdout():
+        record = recorder.record(diagnose_origin(config, problem, clock))
+        source = _source(config, session, clock, progress, losses)
+        with quiet_stdout():
             try:
-                report = build_report(
-                    record, session if verify else None, progress=progress, notes=notes,
-                    extra={"losses": losses}, clock=clock,
-                )  # fmt: skip
+                return assemble(record, source)
             except Stopped:
                 # Stopped while replaying: the judgement stands, the numbers go unverified.
-                report = build_report(record, None, notes=notes, extra={"losses": losses}, clock=clock)
+                return assemble(record, _source(config, session, clock, None, losses))
     finally:
         session.close()
-    # The run as it ended: the whole command's wall time, and whether it was stopped early
-    # (also while replaying) and where.
-    stopped = clock.stop_requested is not None
-    ended = replace(origin, partial=stopped, cut=clock.cut if stopped else None)
-    final = run_info(recorder, ended, wall_s=time.perf_counter() - clock.started)
-    return replace(report, record=replace(record, run=final))
 
 
 def diagnose_origin(config: RunConfig, problem: Problem, clock: Clock) -> Origin:
     """What the recorder cannot see of a `diagnose` run: the script, its seed, its loss, the budget."""
-    from gradscope.recording.recorder import Origin
-
     return Origin(
         door="diagnose",
         script=str(config.script),

@@ -15,29 +15,15 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import torch
 
-from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user
-from gradscope.load.script import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, describe, to_device, where
+from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user, describe
+from gradscope.load.script import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, to_device, where
+from gradscope.recording.recorder import Recorder
 
 SHAPE_HINTS = ("shape", "size", "mat1", "mat2", "dimension", "expected input")
-
-
-class Recording(Protocol):
-    """What the measured run drives: a gradscope.recording.recorder.Recorder. Session.run is handed the
-    class rather than importing it: the recorder builds reports, and report, recommend and
-    verify import this module for their replays."""
-
-    def start(self) -> None: ...
-
-    def loss(self, value: Any) -> None: ...
-
-    def stop(self, *, failed: bool = False) -> None: ...
-
-
-R = TypeVar("R", bound=Recording)
 
 
 def resolve_device(spec: str) -> torch.device:
@@ -192,15 +178,15 @@ class Session:
         self,
         steps: int,
         *,
-        recorder: Callable[[torch.nn.Module, torch.optim.Optimizer], R] | None = None,
+        recorded: bool = False,
         setup: Callable[[torch.nn.Module, torch.optim.Optimizer], Callable[[], None]] | None = None,
         clip: float | None = None,
         progress: Callable[[int], None] | None = None,
         go_on: Callable[[int, torch.Tensor], bool] | None = None,
-    ) -> tuple[list[float], R | None]:
+    ) -> tuple[list[float], Recorder | None]:
         """Train up to `steps` steps from the initial state; return the losses and the recorder (its records).
 
-        `recorder(model, optimizer)` builds the recorder of the measured run (None: a replay, unrecorded);
+        `recorded`: the measured run, with a Recorder on the model and optimizer (else a replay);
         `setup` changes the reset model and optimizer for a replay and returns its undo;
         `clip` clips the gradient norm before each step; `go_on(done, loss)`, called at each
         step boundary, ends the run early when it returns False (a budget, a stop request,
@@ -209,9 +195,8 @@ class Session:
         model = self.problem.model
         optimizer = self.reset()
         undo = setup(model, optimizer) if setup is not None else None
-        watcher = recorder(model, optimizer) if recorder is not None else None
+        watcher = Recorder(model, optimizer) if recorded else None
         losses: list[torch.Tensor] = []
-        closure_based = type(optimizer).__name__ in CLOSURE_OPTIMIZERS
         params = [p for p in model.parameters() if p.requires_grad]
 
         def gradient(batch: Any) -> torch.Tensor:
@@ -227,24 +212,7 @@ class Session:
         failed = True
         try:
             for step in range(steps):
-                batch = self.batch(step)
-                if closure_based:
-                    first: list[torch.Tensor] = []
-
-                    def closure(batch: Any = batch, first: list[torch.Tensor] = first) -> torch.Tensor:
-                        value = gradient(batch)
-                        if not first:
-                            first.append(value.detach())
-                        return value
-
-                    self._step(optimizer, closure)
-                    losses.append(first[0] if first else torch.tensor(math.nan))
-                else:
-                    value = gradient(batch)
-                    if watcher is not None:
-                        watcher.loss(value)
-                    self._step(optimizer, None)
-                    losses.append(value.detach())
+                losses.append(self._take_step(step, optimizer, gradient, watcher))
                 if progress is not None:
                     progress(step + 1)
                 if go_on is not None and not go_on(step + 1, losses[-1]):
@@ -257,6 +225,32 @@ class Session:
                 undo()
         host = torch.stack([v.reshape(()).to(torch.float64).cpu() for v in losses]).tolist() if losses else []
         return host, watcher
+
+    def _take_step(
+        self,
+        step: int,
+        optimizer: torch.optim.Optimizer,
+        gradient: Callable[[Any], torch.Tensor],
+        watcher: Recorder | None,
+    ) -> torch.Tensor:
+        """One optimizer step on the step's batch; its loss, detached (NaN when a closure never ran)."""
+        batch = self.batch(step)
+        if type(optimizer).__name__ in CLOSURE_OPTIMIZERS:
+            first: list[torch.Tensor] = []
+
+            def closure() -> torch.Tensor:
+                value = gradient(batch)
+                if not first:
+                    first.append(value.detach())
+                return value
+
+            self._step(optimizer, closure)
+            return first[0] if first else torch.tensor(math.nan)
+        value = gradient(batch)
+        if watcher is not None:
+            watcher.loss(value)
+        self._step(optimizer, None)
+        return value.detach()
 
     def _zero(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
         # The model's zero_grad, not only the optimizer's: a parameter the optimizer

@@ -32,9 +32,25 @@ from typing import Any
 import torch
 from torch import nn
 
+from gradscope.advice.report import Source, assemble
+from gradscope.data.notes import Note, NoteCode, Voice
 from gradscope.data.records import Report, RunRecord
 from gradscope.probe import Probe, StepLog
-from gradscope.recording.recorder import Recorder
+from gradscope.recording.recorder import Origin, Recorder
+from gradscope.render import json
+
+
+def report_of(recorder: Recorder, origin: Origin | None = None) -> Report:
+    """A recorder's run judged as `watch` reports it: no replays (there is no script), its notes
+    said in the words of its door."""
+    origin = origin or Origin()
+    record = recorder.record(origin)
+    source = Source(
+        voice=Voice(door=origin.door),
+        unverified=Note(NoteCode.NUMBERS_UNVERIFIED, {"why": "no_script"}),
+        notes=recorder.notes(record),
+    )
+    return assemble(record, source)
 
 
 class Watch:
@@ -102,7 +118,7 @@ class Watch:
 
     def report(self) -> Report:
         """The same Report as `gradscope diagnose`, without verification (there is no script to replay)."""
-        return self.recorder.report()
+        return report_of(self.recorder)
 
     @property
     def main(self) -> bool:
@@ -111,9 +127,12 @@ class Watch:
 
     def show(self) -> None:
         """Print the report, on rank 0 only in a torch.distributed job (every rank's report is the same)."""
-        self.recorder.show()
+        if self.main:
+            print(self.report())
 
     def save(self, path: str | Path) -> None:
         """Write the report as JSON (whole or not at all) for `gradscope render`; in a torch.distributed
         job only rank 0 writes (the others' reports are the same)."""
-        self.recorder.save(path)
+        report = self.report()
+        if self.main:
+            json.write(report, Path(path))

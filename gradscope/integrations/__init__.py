@@ -220,13 +220,10 @@ class Recordings:
     def mean_loss(values: Sequence[Any]) -> Any:
         """The mean of one step's micro-batch losses (None if there are none), on their device
         without a sync, in float64 as the probe averages several losses handed to a watch."""
-        if not values:
-            return None
-        if len(values) == 1:
-            return values[0]
-        import torch
+        # Late: importing this package must not import torch (the probe does).
+        from gradscope.probe.losses import combined
 
-        return torch.stack([v.detach().reshape(()).to(torch.float64) for v in values]).mean()
+        return combined(values, "mean") if values else None
 
     def metrics(self) -> dict[str, float]:
         """The figures of the latest step recorded since the last call (per optimizer), then forgotten."""
@@ -247,6 +244,8 @@ class Recordings:
     def finish(self, directory: Path | None, *, show: bool) -> list[Report]:
         """Stop every recorder; build its report; when `show` (rank 0), print it and write
         gradscope.json (gradscope-<i>.json with several optimizers) and plots into `directory`."""
+        # Late: importing this package must not import torch (the recorder and watch do).
+        from gradscope.doors.watch import report_of
         from gradscope.recording.recorder import Origin
 
         recorders, scopes = self.recorders, self.scopes
@@ -254,7 +253,7 @@ class Recordings:
             recorder.stop()
         self.recorders, self.scopes, self._seen, self._latest = [], [], [], {}
         origin = Origin(door=self.door)
-        reports = [recorder.report(origin) for recorder in recorders]
+        reports = [report_of(recorder, origin) for recorder in recorders]
         self.reports = reports
         # Rank 0 of a torch.distributed job speaks for it, by the framework's word and the recorders'.
         if not show or not all(recorder.main for recorder in recorders):

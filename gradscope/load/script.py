@@ -12,17 +12,19 @@ script from one gradscope raised meanwhile (an InternalError).
 from __future__ import annotations
 
 import contextlib
-import io
-import os
 import sys
-import traceback
 import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user
+from gradscope import errors
+from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user, describe
+
+# describe, isolated and quiet_stdout are re-exported (`as`) for the diagnose door, which still
+# imports them from here (doors/diagnose.py, doors/session.py); they live in errors and sandbox.
+from gradscope.load.sandbox import MODULE_NAME, PREEXISTING, no_bytecode
 
 if TYPE_CHECKING:
     import torch
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 LossFn = Callable[["nn.Module", Any], "torch.Tensor"]
 OptimizerFactory = Callable[[Iterable["torch.nn.Parameter"]], "torch.optim.Optimizer"]
 
-MODULE_NAME = "gradscope_user_script"
 CLOSURE_OPTIMIZERS = frozenset({"LBFGS"})
 
 
@@ -56,35 +57,20 @@ class Problem:
 def where(exc: BaseException, script: Path) -> str:
     """' (model.py:12)' for the deepest frame of the user's folder, or ''."""
     folder = script.parent.resolve()
-    found = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
+
+    def inside(filename: str) -> bool:
         try:
-            inside = Path(frame.filename).resolve().is_relative_to(folder)
+            return Path(filename).resolve().is_relative_to(folder)
         except (OSError, ValueError):
-            inside = False
-        if inside:
-            found = f" ({Path(frame.filename).name}:{frame.lineno})"
-    return found
+            return False
+
+    return errors.where(exc, inside)
 
 
 # What a user's code can raise that must end in a one-line error, not in gradscope's exit:
 # sys.exit() inside model(), data() or forward would otherwise end the run with the
 # script's own exit code (0 included, so a CI check would pass in silence).
 USER_ERRORS: tuple[type[BaseException], ...] = (Exception, SystemExit, GeneratorExit)
-
-
-def describe(exc: BaseException) -> str:
-    """`Type: first line of the message`, short enough for one line."""
-    if isinstance(exc, SystemExit):
-        return f"sys.exit({exc.code!r})"
-    try:
-        raw = str(exc).strip()
-    except Exception:  # an exception whose __str__ itself fails
-        raw = ""
-    text = raw.splitlines()[0] if raw else ""
-    if len(text) > 200:
-        text = text[:197] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def import_script(path: Path) -> types.ModuleType:
@@ -110,7 +96,7 @@ def import_script(path: Path) -> types.ModuleType:
     module = types.ModuleType(MODULE_NAME)
     module.__file__ = str(path.resolve())
     # What was loaded before the script, so unload() only forgets what the script brought in.
-    module.__dict__["__gradscope_preexisting__"] = frozenset(sys.modules)
+    module.__dict__[PREEXISTING] = frozenset(sys.modules)
     folder = str(path.resolve().parent)
     sys.modules[MODULE_NAME] = module  # dataclasses and pickling look the module up here
     if folder not in sys.path[:1]:
@@ -374,17 +360,6 @@ def _optimizer_factory(module: types.ModuleType, path: Path) -> tuple[OptimizerF
     return build, False
 
 
-@contextlib.contextmanager
-def no_bytecode() -> Iterator[None]:
-    """No __pycache__ beside the user's files, whichever of their functions imports a helper."""
-    saved = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True
-    try:
-        yield
-    finally:
-        sys.dont_write_bytecode = saved
-
-
 def load(path: Path, steps: int) -> Problem:
     """Import the script and validate its names. The caller seeds torch first."""
     with no_bytecode():
@@ -430,60 +405,3 @@ def to_device(value: Any, device: Any, dtype: Any) -> Any:
     if isinstance(value, tuple | list):
         return type(value)(to_device(v, device, dtype) for v in value)
     return value
-
-
-@contextlib.contextmanager
-def isolated() -> Iterator[None]:
-    """Run a script's code without leaving traces: no bytecode files, no modules, no sys.path entry.
-
-    Bytecode writing stays off for the whole run, because a helper beside the
-    script may be imported lazily from model(), data() or compute_loss; modules
-    imported from the script's folder are forgotten afterwards, so a second
-    script with a same-named helper gets its own.
-    """
-    saved_path = list(sys.path)
-    saved_cwd = Path.cwd()
-    try:
-        with no_bytecode():
-            yield
-    finally:
-        unload()
-        sys.path[:] = saved_path
-        if Path.cwd() != saved_cwd:  # the script moved the working directory: move it back
-            os.chdir(saved_cwd)
-
-
-def unload() -> None:
-    """Forget the imported script, and the modules it imported from its folder, so a second
-    script in the same process (with its own `helpers.py`, say) starts clean."""
-    module = sys.modules.pop(MODULE_NAME, None)
-    script_file = getattr(module, "__file__", None)
-    if not script_file:
-        return
-    preexisting: frozenset[str] = getattr(module, "__gradscope_preexisting__", frozenset())
-    forget(Path(script_file).resolve().parent, preexisting)
-
-
-def forget(folder: Path, preexisting: frozenset[str]) -> None:
-    """Drop the modules imported from `folder` since `preexisting` was taken, and its sys.path entry."""
-    for name, other in list(sys.modules.items()):
-        if name in preexisting:
-            continue
-        where_from = str(getattr(other, "__file__", None) or "")
-        # Installed packages (a project-local .venv may sit inside the folder) stay loaded:
-        # C extensions cannot be imported twice in one process.
-        if not where_from or "site-packages" in where_from or "dist-packages" in where_from:
-            continue
-        try:
-            inside = Path(where_from).resolve().is_relative_to(folder)
-        except (OSError, ValueError):
-            inside = False
-        if inside:
-            sys.modules.pop(name, None)
-    while str(folder) in sys.path:
-        sys.path.remove(str(folder))
-
-
-def quiet_stdout() -> contextlib.AbstractContextManager[Any]:
-    """User code prints to stderr while gradscope runs it."""
-    return contextlib.redirect_stdout(sys.stderr if sys.stderr is not None else io.StringIO())

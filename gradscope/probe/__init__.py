@@ -11,7 +11,12 @@ update the optimizer made. Its parts:
 - losses:      which step a handed-over loss belongs to
 - skips:       the steps a GradScaler skipped
 - distributed: per-rank sums made the job's under DDP and FSDP2, in one collective
-- core:        the Probe itself: the hooks and the measuring of a recorded step
+- hooks:       attaching the step hooks, numbering the steps, choosing the recorded ones
+- measure:     the measuring of a recorded step, read to the host in one transfer, with
+  grads (gradient figures), weights (weight and update figures), reduce (the batched
+  reductions) and frozen (frozen layers' weight norms)
+- nonfinite:   redoing a step's figures when one came back NaN or Inf
+- core:        the Probe itself: the facade its callers use, and the hook callbacks
 """
 
 from gradscope.probe.core import Probe, StepLog

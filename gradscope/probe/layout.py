@@ -108,19 +108,7 @@ def discover(model: nn.Module, optimizer: torch.optim.Optimizer) -> Layout:
                 tracked.append(p)
                 layer_of.append(index)
         bias_of.append(bias_index)
-        trainable = [p for _, p in fresh if p.requires_grad]
-        drafts.append(
-            {
-                "name": name,
-                "kind": kind_of(module),
-                "params": sum(p.numel() for _, p in fresh),
-                "role": role_of(module, [p for _, p in fresh]),
-                "param_names": tuple(f"{mname}.{pn}" if mname else pn for pn, _ in fresh),
-                "trainable": bool(trainable),
-                "optimized": all(id(p) in in_optimizer for p in trainable),
-                "numel": sum(p.numel() for p in trainable),
-            }
-        )
+        drafts.append(_draft(name, mname, module, fresh, in_optimizer))
     activations = _following_activations(modules)
     layers = tuple(
         LayerInfo(
@@ -138,6 +126,23 @@ def discover(model: nn.Module, optimizer: torch.optim.Optimizer) -> Layout:
         for i, d in enumerate(drafts)
     )
     return Layout(layers, tracked, layer_of, bias_of, [d["numel"] for d in drafts])
+
+
+def _draft(
+    name: str, mname: str, module: nn.Module, fresh: list[tuple[str, nn.Parameter]], in_optimizer: set[int]
+) -> dict[str, Any]:
+    """What a layer's LayerInfo is made of, but its sharing and its activation."""
+    trainable = [p for _, p in fresh if p.requires_grad]
+    return {
+        "name": name,
+        "kind": kind_of(module),
+        "params": sum(p.numel() for _, p in fresh),
+        "role": role_of(module, [p for _, p in fresh]),
+        "param_names": tuple(f"{mname}.{pn}" if mname else pn for pn, _ in fresh),
+        "trainable": bool(trainable),
+        "optimized": all(id(p) in in_optimizer for p in trainable),
+        "numel": sum(p.numel() for p in trainable),
+    }
 
 
 def _following_activations(modules: list[tuple[str, nn.Module]]) -> dict[str, tuple[str, str]]:

@@ -9,9 +9,9 @@ join the step's single transfer.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -100,3 +100,17 @@ def loss_tensor(value: Any, device: torch.device) -> torch.Tensor:
             return value.detach().to(device, torch.float64)
         return value.detach().reshape(-1)[0].to(device, torch.float64)
     return torch.full((), float(value), dtype=torch.float64, device=device)
+
+
+def combined(values: Sequence[torch.Tensor], how: Literal["sum", "mean"]) -> torch.Tensor:
+    """One step's loss from the scalars of its micro-batches: the one given as it is, several as
+    their sum or mean, detached, in float64, on their device (no sync).
+
+    The operation is the door's: under `gradscope run` the losses are the ones backward() ran
+    on, and the stepped gradient is the gradient of their sum; a loop hands `watch` (and the
+    framework callbacks) each micro-batch's loss, whose mean is the step's.
+    """
+    if len(values) == 1:
+        return values[0]
+    stacked = torch.stack([v.detach().reshape(()).to(torch.float64) for v in values])
+    return stacked.sum() if how == "sum" else stacked.mean()

@@ -10,7 +10,7 @@ entry its layer's slot, its exponent, its multiplier.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import torch
@@ -27,6 +27,49 @@ class Part(NamedTuple):
     span: str  # which of the group's tensors: "small", "large", "all", or "chunks" (one per piece)
     exp: int  # 2: the entries are norms; 1: squares or counts
     sampled: bool = False  # large tensors' entries are scaled: counts by their sample factor, updates by scale_sq
+
+
+@dataclass
+class Parts:
+    """A recorded step's figures as they are gathered, in the order they were taken."""
+
+    listed: list[tuple[Part, list[torch.Tensor]]] = field(default_factory=list)  # 0-d tensors, one per entry
+    tensors: list[tuple[Part, torch.Tensor]] = field(default_factory=list)  # 1-D tensors, one entry per tensor
+
+    def add(self, part: Part, values: list[torch.Tensor] | torch.Tensor) -> None:
+        if isinstance(values, list):
+            if values:
+                self.listed.append((part, values))
+        elif values.numel():
+            self.tensors.append((part, values))
+
+    def clear(self) -> None:
+        self.listed, self.tensors = [], []
+
+    def arrangement(self) -> tuple[Part, ...]:
+        return tuple(p for p, _ in self.listed) + tuple(p for p, _ in self.tensors)
+
+    def join(self, device: torch.device) -> tuple[torch.Tensor, list[tuple[int, torch.Tensor]]]:
+        """The parts as one vector (lists first, in one stack), not yet float64, and the
+        (group, entries) of each "next" part: a slice of the stack, kept for the next step."""
+        listed = [t for _, values in self.listed for t in values]
+        pieces: list[torch.Tensor] = []
+        nexts: list[tuple[int, torch.Tensor]] = []
+        if listed:
+            first = listed[0]
+            # A part's entries come from one group, so its first entry speaks for it.
+            if all(v[0].dtype == first.dtype and v[0].device == first.device for _, v in self.listed):
+                # .to: the groups' one device need not be the probe's (a model split over GPUs).
+                pieces.append(torch.stack(listed).to(device))
+            else:  # groups of several dtypes or devices: one stack per part
+                pieces.append(torch.cat([torch.stack(v).to(device, torch.float64) for _, v in self.listed]))
+            offset = 0
+            for part, values in self.listed:
+                if part.figure == "next":
+                    nexts.append((part.group, pieces[0][offset : offset + len(values)]))
+                offset += len(values)
+        pieces += [t.to(device) for _, t in self.tensors]
+        return (torch.cat(pieces) if len(pieces) > 1 else pieces[0]), nexts
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
+from gradscope.probe import distributed
 from gradscope.probe import reduce as stats
+from gradscope.probe.distributed import Ranks
+from gradscope.probe.layout import EMBEDDING_TYPES, Layout
 
 # Sampling in low-memory mode: a prime stride so the sample does not alias
 # with row lengths, applied only to tensors large enough for a stable estimate.
@@ -149,6 +153,34 @@ def _chunks(
     return chunks, owners
 
 
+def make_groups(layout: Layout, model: nn.Module, memory: str, ranks: Ranks | None) -> tuple[list[Group], bool]:
+    """The tracked parameters grouped by (device, dtype), and whether the model is sharded (FSDP)."""
+    sharded = any(map(distributed.is_distributed, layout.tracked))
+    # What is read of each parameter: under FSDP this rank's shard of it.
+    local = [distributed.local(p) if sharded else p.detach() for p in layout.tracked]
+    # A tensor whole on every rank of a shard group is counted by one of them (distributed.py).
+    replica = [ranks is not None and sharded and not distributed.is_sharded(p) for p in layout.tracked]
+    by_key: dict[tuple[torch.device, torch.dtype, bool], list[int]] = {}
+    for i, (p, twin) in enumerate(zip(local, replica, strict=True)):
+        by_key.setdefault((p.device, p.dtype, twin), []).append(i)
+    # in_pieces is looked up at call time, where tests replace it to take the GPU path on CPU.
+    groups = [
+        make_group(pos, layout.tracked, local, memory, in_pieces(local[pos[0]].device)) for pos in by_key.values()
+    ]
+    for (_, _, twin), g in zip(by_key, groups, strict=True):
+        if twin and ranks is not None and ranks.shard_rank != 0:
+            g.weight = 0.0
+    sparse_ids = {
+        id(p)
+        for m in model.modules()
+        if isinstance(m, EMBEDDING_TYPES) and getattr(m, "sparse", False)
+        for p in m.parameters(recurse=False)
+    }
+    for g in groups:
+        g.maybe_sparse = any(id(p) in sparse_ids for p in g.tracked)
+    return groups, sharded
+
+
 def make_group(
     positions: list[int],
     tracked: list[torch.nn.Parameter],
@@ -166,32 +198,12 @@ def make_group(
     positions = small + large
     params = [local[i] for i in positions]
     sampled = _sampled(params, memory)
-    sizes = [t.numel() for t in sampled]
     first = params[0]
-    buffer = torch.empty(sum(sizes), dtype=first.dtype, device=first.device)
-    snapshot: list[torch.Tensor] = []
-    start = 0
-    classes: list[tuple[int, int, int]] = []
-    offsets: list[int] = []
-    for i, (t, size) in enumerate(zip(sampled, sizes, strict=True)):
-        snapshot.append(buffer[start : start + size].view(t.shape))
-        if i < len(small):
-            if classes and params[i - 1].shape == t.shape and i > 0:
-                a, k, n = classes[-1]
-                classes[-1] = (a, k + 1, n)
-            else:
-                classes.append((i, 1, size))
-                offsets.append(start)
-        start += size
-    views = [buffer[o : o + k * n].view(k, n) for o, (_, k, n) in zip(offsets, classes, strict=True)]
+    buffer = torch.empty(sum(t.numel() for t in sampled), dtype=first.dtype, device=first.device)
+    snapshot, classes, views = _layout_buffer(buffer, params, sampled, len(small))
     stacked = [v.view(k, *params[first].shape) for v, (first, k, _) in zip(views, classes, strict=True)]
     chunks, owners = _chunks(snapshot, sampled, len(small)) if chunked else ([], [])
     large_pairs = list(zip(params[len(small) :], sampled[len(small) :], strict=True))
-    scale_sq = [p.numel() / max(t.numel(), 1) for p, t in large_pairs]
-    checks = []
-    for p, snap in zip(params[len(small) :], snapshot[len(small) :], strict=True):
-        step = check_step(p)
-        checks.append((p, snap) if step == 0 else (p.view(-1)[::step], snap.view(-1)[::step]))
     return Group(
         device=first.device,
         dtype=first.dtype,
@@ -210,9 +222,42 @@ def make_group(
         chunked=chunked,
         chunks=chunks,
         chunk_owner=owners,
-        scale_sq=scale_sq,
-        checks=checks,
+        scale_sq=[p.numel() / max(t.numel(), 1) for p, t in large_pairs],
+        checks=_checks(params[len(small) :], snapshot[len(small) :]),
     )
+
+
+def _layout_buffer(
+    buffer: torch.Tensor, params: list[torch.Tensor], sampled: list[torch.Tensor], n_small: int
+) -> tuple[list[torch.Tensor], list[tuple[int, int, int]], list[torch.Tensor]]:
+    """Per tensor its view into the buffer; the small tensors' classes of equal shape and
+    each class's [count, size] view."""
+    snapshot: list[torch.Tensor] = []
+    start = 0
+    classes: list[tuple[int, int, int]] = []
+    offsets: list[int] = []
+    for i, t in enumerate(sampled):
+        size = t.numel()
+        snapshot.append(buffer[start : start + size].view(t.shape))
+        if i < n_small:
+            if classes and params[i - 1].shape == t.shape and i > 0:
+                a, k, n = classes[-1]
+                classes[-1] = (a, k + 1, n)
+            else:
+                classes.append((i, 1, size))
+                offsets.append(start)
+        start += size
+    views = [buffer[o : o + k * n].view(k, n) for o, (_, k, n) in zip(offsets, classes, strict=True)]
+    return snapshot, classes, views
+
+
+def _checks(large: list[torch.Tensor], snapshot: list[torch.Tensor]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Per large tensor what _large_snapshot compares: the entries check_step picks, or all."""
+    checks = []
+    for p, snap in zip(large, snapshot, strict=True):
+        step = check_step(p)
+        checks.append((p, snap) if step == 0 else (p.view(-1)[::step], snap.view(-1)[::step]))
+    return checks
 
 
 # At most this many entries per tensor are compared before a cached snapshot is reused.

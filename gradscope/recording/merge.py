@@ -2,8 +2,7 @@
 
 Each optimizer the script steps has its own watch; the report has one record, whose
 layers are all of theirs (named with the model's name when there are several models)
-and whose steps join theirs. The notes of the diagnosis, written for `watch`, are
-said again as they hold for a run.
+and whose steps join theirs.
 """
 
 from __future__ import annotations
@@ -12,16 +11,15 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from gradscope.data.notes import Note, NoteCode
+
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
     from gradscope.config import ScriptRun
     from gradscope.data.records import LayerInfo, RunRecord, StepRecord
-    from gradscope.recording.watch import Watch
-
-UNVERIFIED = "numeric recommendations were not verified"
-NO_LOSS = "no loss was recorded"
+    from gradscope.doors.watch import Watch
 
 
 @dataclass
@@ -35,32 +33,6 @@ class Observed:
     prefixed: bool  # the watch's layer names already start with the model's name
     held: frozenset[int]  # ids of the parameters it steps
     renewed: int = 0  # times the script replaced it by a new optimizer over the same parameters
-
-
-def reworded(notes: tuple[str, ...], run: ScriptRun, mixed: bool, recommended: bool) -> tuple[str, ...]:
-    """The diagnosis and recommendation notes speak of watch(); say what holds for a run."""
-    out = []
-    for note in notes:
-        said = note
-        if note.startswith(UNVERIFIED):
-            continue  # said below for every recommendation, not only the numeric ones
-        if note.startswith(NO_LOSS):
-            head = note.split("; pass it with")[0]
-            why = (
-                "the optimizers step on different losses (adversarial or separate objectives), so there is "
-                "no one loss curve to judge"
-                if mixed
-                else f"{run.short} called backward() on no scalar before its steps"
-            )
-            said = f"{head}: {why}"
-        out.append(said)
-    if recommended:
-        out.append(
-            f"the recommendations are not verified: gradscope run cannot replay {run.short}'s own loop; to "
-            "verify them, write a model script (model, data, optimizer) for the same model and run "
-            "`gradscope diagnose model.py`"
-        )
-    return tuple(out)
 
 
 # ---------------------------------------------------------------- one record from several watches
@@ -79,7 +51,7 @@ def _renamed(layer: LayerInfo, label: str) -> LayerInfo:
     )
 
 
-def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRecord, list[str]]:
+def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRecord, list[Note]]:
     """One record over every optimizer: the layers of all, their steps side by side."""
     from gradscope.data.records import RunRecord
 
@@ -102,15 +74,12 @@ def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRec
     counts = [len(r.steps) for r in records]
     n = min(counts)
     steps = [_joined([r.steps[s] for r in records], columns) for s in range(n)]
-    notes: list[str] = []
+    notes: list[Note] = []
     if len(observed) > 1:
         notes.append(_who_steps_what(observed, layers, columns))
         if len(set(counts)) > 1:
-            notes.append(
-                "the optimizers stepped unequally often ("
-                + ", ".join(f"{o.label} {c}" for o, c in zip(observed, counts, strict=True))
-                + f" recorded steps); the report sets their first {n} side by side"
-            )
+            stepped = [[o.label, c] for o, c in zip(observed, counts, strict=True)]
+            notes.append(Note(NoteCode.UNEQUAL_STEPS, {"counts": stepped, "kept": n}))
     unique = {id(p): p for root in models.values() for p in root.parameters()}
     # The first optimizer's metadata (built by recorder.run_info, as every door's is), with what
     # only the whole script knows, or what all its optimizers make together, put in.
@@ -158,12 +127,10 @@ def _joined(parts: list[StepRecord], columns: list[tuple[int, int]]) -> StepReco
     )
 
 
-def _who_steps_what(observed: list[Observed], layers: list[LayerInfo], columns: list[tuple[int, int]]) -> str:
-    parts = []
+def _who_steps_what(observed: list[Observed], layers: list[LayerInfo], columns: list[tuple[int, int]]) -> Note:
+    optimizers = []
     for k, o in enumerate(observed):
         mine = zip(layers, columns, strict=True)
         names = [layer.name for layer, (owner, _) in mine if owner == k and layer.optimized]
-        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        kind = type(o.optimizer).__name__
-        parts.append(f"{o.label} ({kind}) steps {len(names)} layer(s): {shown or 'none'}")
-    return f"{len(observed)} optimizers: " + "; ".join(parts)
+        optimizers.append({"label": o.label, "kind": type(o.optimizer).__name__, "layers": names})
+    return Note(NoteCode.OPTIMIZERS, {"optimizers": optimizers})

@@ -3,7 +3,9 @@
 A Recorder owns a Probe on one model and optimizer and runs it through one
 lifecycle: `start()` attaches the step hooks, `loss(value)` hands over a loss,
 `stop()` detaches them and puts every module's train/eval mode back, and then
-`record()` and `report()` turn what was measured into a RunRecord and a Report.
+`record()` turns what was measured into a RunRecord, and `notes()` says how the
+recording went. It builds no report: a door hands its record to
+gradscope.advice.report.assemble, the one place a Report is made.
 `run_info()` is the only place the run's metadata (RunInfo) is assembled; what a
 recorder cannot see (the script, the seed, where the loss came from under
 `diagnose`) it is told through an Origin.
@@ -18,14 +20,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
 from gradscope import __version__
-from gradscope.data.records import LayerInfo, Report, RunInfo, RunRecord
+from gradscope.data.notes import Note, NoteCode
+from gradscope.data.records import LayerInfo, RunInfo, RunRecord
 from gradscope.probe import Probe, StepLog
 
 
@@ -51,10 +53,11 @@ class Origin:
     budget_s: float | None = None
     partial: bool = False
     cut: str | None = None
+    precision: str | None = None  # the precision the steps ran in (Lightning's names), when said
 
 
 class Recorder:
-    """Gradient health of `model` at every `every`-th step of `optimizer` (see gradscope.recording.watch.Watch
+    """Gradient health of `model` at every `every`-th step of `optimizer` (see gradscope.doors.watch.Watch
     for the options; `across_ranks` is its `distributed`); `start()` and `stop()` may alternate
     any number of times."""
 
@@ -149,49 +152,17 @@ class Recorder:
             out.append(layer if optimized == layer.optimized else replace(layer, optimized=optimized))
         return tuple(out)
 
-    def notes(self, record: RunRecord, door: str = "watch") -> tuple[str, ...]:
+    def notes(self, record: RunRecord) -> tuple[Note, ...]:
         """What the report should say about how this recording went."""
-        where = "inside the watch" if door == "watch" else f"during the {door} run"
-        again = "start a new watch" if door == "watch" else "start a new run"
-        out: list[str] = []
+        out: list[Note] = []
         if not record.steps:
-            out.append(f"no optimizer step was recorded {where}, so nothing was judged")
+            out.append(Note(NoteCode.NOTHING_RECORDED))
         if record.run.skipped_steps:
-            out.append(
-                f"GradScaler skipped {record.run.skipped_steps} step(s) on inf/NaN gradients; "
-                "they are counted, not recorded as updates"
-            )
+            out.append(Note(NoteCode.SCALER_SKIPPED, {"steps": record.run.skipped_steps}))
         replaced = self.probe.replaced()
         if replaced:
-            out.append(
-                f"a parameter's storage was replaced {where} (p.data = ...) in {', '.join(replaced)}; "
-                f"gradscope kept reading the old tensor, so those layers' figures after the swap are not "
-                f"the model's: {again} after such a swap"
-            )
+            out.append(Note(NoteCode.STORAGE_REPLACED, {"layers": list(replaced)}))
         return tuple(out)
-
-    def report(self, origin: Origin | None = None) -> Report:
-        """The same Report as `gradscope diagnose`, without verification (there is no script to replay)."""
-        from gradscope.advice.report import build_report
-
-        origin = origin or Origin()
-        record = self.record(origin)
-        return build_report(record, None, replay=False, notes=self.notes(record, origin.door))
-
-    def show(self, origin: Origin | None = None) -> None:
-        """Print the report, on rank 0 only in a torch.distributed job (every rank's report is the same)."""
-        if self.main:
-            print(self.report(origin))
-
-    def save(self, path: str | Path, origin: Origin | None = None) -> Report:
-        """Write the report as JSON (whole or not at all) for `gradscope render`; returns it. In a
-        torch.distributed job only rank 0 writes (the others' reports are the same)."""
-        from gradscope.render import json
-
-        report = self.report(origin)
-        if self.main:
-            json.write(report, Path(path))
-        return report
 
 
 def run_info(recorder: Recorder, origin: Origin, *, wall_s: float) -> RunInfo:
@@ -229,4 +200,7 @@ def run_info(recorder: Recorder, origin: Origin, *, wall_s: float) -> RunInfo:
         partial=origin.partial,
         cut=origin.cut,
         budget_s=origin.budget_s,
+        precision=origin.precision,
+        loss_scales=tuple(probe.skips.scales),
+        scaler_iterations=probe.skips.iterations,
     )

@@ -253,22 +253,7 @@ def gradient_flow(fig: Figure, report: Report) -> None:
             ax, x, values, color="#8a8a8a", label="_line", limits=limits, lw=1.0 if n > 100 else 1.5, zorder=2
         )
         marks = [marks[0] or zero, marks[1] or bad]
-        for status in STATUS_ORDER:
-            idx = np.array([i for i, s in enumerate(report.statuses) if s is status], dtype=int)
-            if idx.size == 0:
-                continue
-            keep = np.isfinite(values[idx]) & (values[idx] > 0)
-            problem = status is not LayerStatus.HEALTHY
-            ax.scatter(
-                idx[keep],
-                values[idx][keep],
-                s=max(healthy_size * 1.8, 40) if problem else healthy_size,
-                color=STATUS_COLORS[status],
-                edgecolors="black" if problem else "none",
-                linewidths=0.7,
-                zorder=4 if problem else 3,
-                label=f"{status.value} ({idx.size} layer{'s' if idx.size > 1 else ''})",
-            )
+        _status_points(ax, report.statuses, values, healthy_size)
         ax.grid(True, which="major", axis="y", alpha=0.3)
     shown = np.where(np.isfinite(weights) & (weights > 0), weights, np.nan)
     top.plot(x, shown, color="black", ls=":", lw=1.5, zorder=1, label="weight norm ||W|| (for scale)")
@@ -282,18 +267,44 @@ def gradient_flow(fig: Figure, report: Report) -> None:
     )
     entries = [*handles, *_edge_legend(*marks), band]
     fig.legend(handles=entries, loc="outside lower center", ncols=min(len(entries), 5), fontsize=9)
+    _depth_axis(bottom, report)
+
+
+def _status_points(ax: Axes, statuses: Sequence[LayerStatus], values: Array, healthy_size: float) -> None:
+    """Each layer's value as a dot in its status's colour, problem layers larger and outlined."""
+    for status in STATUS_ORDER:
+        idx = np.array([i for i, s in enumerate(statuses) if s is status], dtype=int)
+        if idx.size == 0:
+            continue
+        keep = np.isfinite(values[idx]) & (values[idx] > 0)
+        problem = status is not LayerStatus.HEALTHY
+        ax.scatter(
+            idx[keep],
+            values[idx][keep],
+            s=max(healthy_size * 1.8, 40) if problem else healthy_size,
+            color=STATUS_COLORS[status],
+            edgecolors="black" if problem else "none",
+            linewidths=0.7,
+            zorder=4 if problem else 3,
+            label=f"{status.value} ({idx.size} layer{'s' if idx.size > 1 else ''})",
+        )
+
+
+def _depth_axis(ax: Axes, report: Report) -> None:
+    """The layer axis: names where few enough fit, indices otherwise, problem layers' ticks in colour."""
+    n = len(report.record.layers)
     ticks = _layer_ticks(report.statuses)
-    bottom.set_xticks(ticks)
+    ax.set_xticks(ticks)
     if n <= MAX_TICKS:
         labels = [_layer_label(report, i, False) for i in ticks]
         rotate = max((len(label) for label in labels), default=0) > 3
-        bottom.set_xticklabels(labels, rotation=60 if rotate else 0, ha="right" if rotate else "center", fontsize=8)
-        bottom.set_xlabel("layer (model order: input -> output)")
+        ax.set_xticklabels(labels, rotation=60 if rotate else 0, ha="right" if rotate else "center", fontsize=8)
+        ax.set_xlabel("layer (model order: input -> output)")
     else:
-        bottom.set_xticklabels([str(i) for i in ticks], rotation=90, fontsize=8)
-        bottom.set_xlabel(f"layer index (model order: input -> output, {n} layers; problem layers in colour)")
-    _colour_ticks(bottom.get_xticklabels(), ticks, report.statuses)
-    bottom.set_xlim(-0.5, max(n - 0.5, 0.5))
+        ax.set_xticklabels([str(i) for i in ticks], rotation=90, fontsize=8)
+        ax.set_xlabel(f"layer index (model order: input -> output, {n} layers; problem layers in colour)")
+    _colour_ticks(ax.get_xticklabels(), ticks, report.statuses)
+    ax.set_xlim(-0.5, max(n - 0.5, 0.5))
 
 
 # ---------------------------------------------------------------- 2. heatmap

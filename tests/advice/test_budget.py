@@ -124,7 +124,7 @@ def test_verification_that_does_not_fit_is_said_not_faked(tmp_path: Path) -> Non
     assert report.verdict is Verdict.UNSTABLE
     assert report.recommendations, "the learning-rate finding still gets its (unverified) number"
     assert all(r.verified is None for r in report.recommendations)
-    assert any("time budget ran out" in n for n in report.notes)
+    assert any("time budget ran out" in n for n in report.said())
     assert not report.record.run.partial
 
 
@@ -158,7 +158,7 @@ def test_sigint_while_verifying_keeps_the_verdict_and_leaves_numbers_unverified(
     assert run.steps == 20  # the measured run was complete
     assert report.verdict is Verdict.UNSTABLE
     assert all(r.verified is None for r in report.recommendations)
-    assert any("SIGINT stopped the run" in n for n in report.notes)
+    assert any("SIGINT stopped the run" in n for n in report.said())
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gradscope.advice.recommend import _ranked, lr_scales
+from gradscope.advice.candidates import lr_scales
+from gradscope.advice.recommend import _ranked
 from gradscope.advice.replay import improved
 from gradscope.data.records import Recommendation, Verified
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from gradscope.data.notes import NoteCode, Voice
 from gradscope.data.records import LayerStatus, Role, Verdict
 from gradscope.diagnosis import RULES, build_facts, diagnose
 from gradscope.diagnosis.examples import healthy, layer, mlp, record
@@ -109,7 +110,9 @@ def test_loss_rules_do_not_run_without_a_loss() -> None:
     rec = replace(rec, steps=tuple(replace(s, loss=None) for s in rec.steps))
     d = diagnose(rec)
     assert d.verdict is Verdict.HEALTHY
-    assert any("did not run" in n for n in d.notes)
+    (note,) = [n for n in d.notes if n.code is NoteCode.NO_LOSS]
+    assert note.fields["rules"] == ["GS301 lr-too-high", "GS302 lr-too-low"]
+    assert "did not run" in note.text(Voice(door="watch"))
 
 
 def test_statuses_follow_the_findings() -> None:
@@ -123,7 +126,9 @@ def test_a_run_too_short_for_the_loss_rules_says_so() -> None:
     rec = record(mlp(), grad=[0.5] * 4, update_ratio=[0.3] * 4, steps=3, losses=[2.0, 9.0, 30.0])
     d = diagnose(rec)
     assert "GS301" not in {f.code for f in d.findings}
-    assert any("too short" in n and "GS301 lr-too-high needs 4" in n for n in d.notes)
+    (note,) = [n for n in d.notes if n.code is NoteCode.TOO_SHORT]
+    assert "GS301 lr-too-high needs 4" in note.fields["skipped"]
+    assert "too short" in note.text(Voice())
     longer = record(mlp(), grad=[0.5] * 4, update_ratio=[0.3] * 4, steps=4, losses=[2.0, 9.0, 30.0, 40.0])
     assert diagnose(longer).verdict is Verdict.UNSTABLE
 

@@ -1,7 +1,7 @@
 """The command line: error exits (docs/contract.md, exit codes), the JSON report, seeds, imports.
 
-Errors go through typer's CliRunner on gradscope.cli.app: its `output` holds
-stdout and stderr as a user would see them.
+Errors go through typer's CliRunner on gradscope.cli.app (harness.invoke): its `output`
+holds stdout and stderr as a user would see them.
 """
 
 from __future__ import annotations
@@ -13,43 +13,16 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from harness import ROOT, SCRIPTS
-from typer.testing import CliRunner
-
-from gradscope.cli import app
+from harness import ROOT, SCRIPTS, assert_error, error_lines, gradscope, invoke, python, write_script
 
 TINY = SCRIPTS / "tiny_mlp.py"
 NAN = SCRIPTS / "nan_data.py"
 HEAVY = ("torch", "pandas", "matplotlib")
-
-runner = CliRunner()
-
-
-def invoke(*args: Any) -> Any:
-    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
-
-
-def error_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith("gradscope: error:")]
-
-
-def assert_error(result: Any, code: int, keywords: tuple[str, ...]) -> str:
-    """Exit `code`, exactly one `gradscope: error:` line naming the fix, no traceback."""
-    output = result.output
-    assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}; output:\n{output}"
-    lines = error_lines(output)
-    assert len(lines) == 1, f"expected exactly one 'gradscope: error:' line, got {len(lines)}:\n{output}"
-    assert "Traceback" not in output
-    line = lines[0].lower()
-    for word in keywords:
-        assert word.lower() in line, f"the error line should name {word!r}: {lines[0]}"
-    return lines[0]
 
 
 OK_TAIL = "model = nn.Linear(4, 2)\ndata = [(torch.randn(8, 4), torch.randn(8, 2))]\n"
@@ -123,7 +96,7 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_directory_is_a_usage_error(tmp_path: Path) -> None:
-    (tmp_path / "model.py").write_text(PRELUDE + OK_TAIL)
+    write_script(tmp_path, OK_TAIL, "model.py", PRELUDE)
     before = _tree(tmp_path)
     assert_error(invoke("diagnose", tmp_path, "--steps", 3), 2, ("directory", "model.py"))
     assert _tree(tmp_path) == before
@@ -136,16 +109,14 @@ def test_directory_is_a_usage_error(tmp_path: Path) -> None:
 def test_unavailable_device_is_a_usage_error(tmp_path: Path, device: str, keywords: tuple[str, ...]) -> None:
     if device.startswith("cuda") and torch.cuda.is_available():
         pytest.skip("CUDA is available here, so --device cuda is not an error")
-    script = tmp_path / "model.py"
-    script.write_text(PRELUDE + OK_TAIL)
+    script = write_script(tmp_path, OK_TAIL, "model.py", PRELUDE)
     before = script.read_bytes()
     assert_error(invoke("diagnose", script, "--device", device, "--steps", 3), 2, keywords)
     assert script.read_bytes() == before
 
 
 def test_zero_steps_exits_2_naming_steps(tmp_path: Path) -> None:
-    script = tmp_path / "model.py"
-    script.write_text(PRELUDE + OK_TAIL)
+    script = write_script(tmp_path, OK_TAIL, "model.py", PRELUDE)
     result = invoke("diagnose", script, "--steps", 0)
     assert result.exit_code == 2, result.output
     assert "--steps" in result.output
@@ -154,8 +125,7 @@ def test_zero_steps_exits_2_naming_steps(tmp_path: Path) -> None:
 
 
 def test_zero_steps_error_is_one_gradscope_error_line(tmp_path: Path) -> None:
-    script = tmp_path / "model.py"
-    script.write_text(PRELUDE + OK_TAIL)
+    script = write_script(tmp_path, OK_TAIL, "model.py", PRELUDE)
     result = invoke("diagnose", script, "--steps", 0)
     assert len(error_lines(result.output)) == 1, (
         "BUG cli.py diagnose(): `--steps 0` is rejected by typer's own `min=1` check, which prints a "
@@ -166,15 +136,8 @@ def test_zero_steps_error_is_one_gradscope_error_line(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def debug_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
     folder = tmp_path_factory.mktemp("debug")
-    script = folder / "model.py"
-    script.write_text(PRELUDE + "raise ValueError('no dataset at /data')\n")
-    return subprocess.run(
-        [sys.executable, "-m", "gradscope", "diagnose", str(script), "--debug", "--steps", "3"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    script = write_script(folder, "raise ValueError('no dataset at /data')\n", "model.py", PRELUDE)
+    return gradscope("diagnose", script, "--debug", "--steps", "3", timeout=120)
 
 
 def test_debug_shows_a_traceback(debug_run: subprocess.CompletedProcess[str]) -> None:
@@ -306,26 +269,17 @@ def test_same_seed_same_figures_other_seed_other_figures(tmp_path: Path) -> None
 @pytest.mark.slow
 def test_real_subprocess_run_of_the_healthy_sample(tmp_path: Path) -> None:
     out = tmp_path / "run.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gradscope",
-            "diagnose",
-            "sample_models/healthy_mlp.py",
-            "--json",
-            str(out),
-            "--no-verify",
-            "--steps",
-            "5",
-            "--device",
-            "cpu",
-        ],
+    done = gradscope(
+        "diagnose",
+        "sample_models/healthy_mlp.py",
+        "--json",
+        out,
+        "--no-verify",
+        "--steps",
+        5,
+        "--device",
+        "cpu",
         cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "step " not in done.stdout, "the sample's __main__ training loop must not run"
@@ -338,14 +292,8 @@ def test_real_subprocess_run_of_the_healthy_sample(tmp_path: Path) -> None:
 # -- imports and the rules list ----------------------------------------------------------------
 
 
-def _python(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60, check=False
-    )
-
-
 def test_importing_the_cli_does_not_import_heavy_modules() -> None:
-    done = _python(f"""
+    done = python(f"""
         import sys
         import gradscope.cli
         print("HEAVY", sorted(m for m in {HEAVY!r} if m in sys.modules))
@@ -356,7 +304,7 @@ def test_importing_the_cli_does_not_import_heavy_modules() -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["diagnose", "--help"], ["--version"]])
 def test_help_does_not_import_heavy_modules(args: list[str]) -> None:
-    done = _python(f"""
+    done = python(f"""
         import sys
         from gradscope.cli import app
         try:
@@ -421,11 +369,12 @@ def test_rules_table_prints_on_a_given_console() -> None:
 
 @pytest.mark.parametrize("dtype", ["float64", "bfloat16"])
 def test_model_keeps_its_dtype_and_float_data_follows_it(tmp_path: Path, dtype: str) -> None:
-    script = tmp_path / "model.py"
-    script.write_text(
-        PRELUDE
-        + f"model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2)).to(torch.{dtype})\n"
-        + "data = [(torch.randn(8, 4), torch.randn(8, 2)) for _ in range(2)]\n"  # float32 data
+    script = write_script(
+        tmp_path,
+        f"model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2)).to(torch.{dtype})\n"
+        + "data = [(torch.randn(8, 4), torch.randn(8, 2)) for _ in range(2)]\n",  # float32 data
+        "model.py",
+        PRELUDE,
     )
     out = tmp_path / "run.json"
     result = invoke("diagnose", script, "--steps", 3, "--no-verify", "--device", "cpu", "--json", out)
@@ -438,8 +387,7 @@ def test_model_keeps_its_dtype_and_float_data_follows_it(tmp_path: Path, dtype: 
 
 
 def test_script_prints_do_not_reach_stdout(tmp_path: Path) -> None:
-    script = tmp_path / "model.py"
-    script.write_text(PRELUDE + "print('PRINTED-AT-IMPORT')\n" + OK_TAIL)
+    script = write_script(tmp_path, "print('PRINTED-AT-IMPORT')\n" + OK_TAIL, "model.py", PRELUDE)
     result = invoke("diagnose", script, "--steps", 3, "--no-verify", "--device", "cpu")
     assert result.exit_code in (0, 1), result.output
     assert "PRINTED-AT-IMPORT" not in result.stdout, "stdout is gradscope's report only"

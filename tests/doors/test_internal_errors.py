@@ -8,29 +8,22 @@ optimizer.step, a renderer) is an internal error, whatever was running.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import SCRIPTS
-from typer.testing import CliRunner
+from harness import SCRIPTS, assert_error, invoke, python, write_script
 
 from gradscope import errors
-from gradscope.cli import app
 from gradscope.probe import Probe
 
 TINY = SCRIPTS / "tiny_mlp.py"
 PRELUDE = "import torch\nfrom torch import nn\n"
 DATA = "data = [(torch.randn(8, 4), torch.randn(8, 2))]\n"
 
-runner = CliRunner()
 
-
-def invoke(*args: Any) -> Any:
-    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+def model_script(folder: Path, body: str) -> Path:
+    return write_script(folder, body, "model.py", PRELUDE)
 
 
 def diagnose(script: Path) -> Any:
@@ -50,14 +43,10 @@ def assert_internal(result: Any, what: str) -> None:
 
 def assert_script_error(result: Any, *words: str) -> None:
     """Exit 3 and exactly one `gradscope: error:` line, no traceback, nothing about gradscope failing."""
-    output = result.output
-    assert result.exit_code == 3, f"exit {result.exit_code}, wanted 3; output:\n{output}"
-    lines = [line for line in output.splitlines() if line.startswith("gradscope: error:")]
-    assert len(lines) == 1, output
-    assert "Traceback" not in output
-    assert "internal error" not in output
+    line = assert_error(result, 3)
+    assert "internal error" not in result.output
     for word in words:
-        assert word in lines[0], lines[0]
+        assert word in line, line
 
 
 def _raise(*args: Any, **kwargs: Any) -> Any:
@@ -94,7 +83,7 @@ def test_an_unexpected_exception_outside_the_script_run_is_an_internal_error(mon
 
 
 def test_main_turns_any_escaping_exception_into_exit_4() -> None:
-    code = textwrap.dedent(
+    done = python(
         """
         import sys
         import gradscope.cli
@@ -105,9 +94,9 @@ def test_main_turns_any_escaping_exception_into_exit_4() -> None:
         gradscope.cli.print_rules = broken
         sys.argv = ["gradscope", "rules"]
         gradscope.cli.main()
-        """
+        """,
+        timeout=120,
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 4, done.stderr
     assert "Traceback (most recent call last)" in done.stderr
     assert "gradscope: internal error: KeyError: 'no such rule'" in done.stderr
@@ -118,40 +107,36 @@ def test_main_turns_any_escaping_exception_into_exit_4() -> None:
 
 
 def test_a_user_forward_that_raises_is_the_scripts_error(tmp_path: Path) -> None:
-    script = tmp_path / "model.py"
-    script.write_text(
-        PRELUDE
-        + "class Net(nn.Module):\n"
+    script = model_script(
+        tmp_path,
+        "class Net(nn.Module):\n"
         + "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 2)\n"
         + "    def forward(self, x):\n        raise ValueError('bad forward')\n"
         + "model = Net()\n"
-        + DATA
+        + DATA,
     )
     assert_script_error(diagnose(script), "forward pass", "ValueError: bad forward", "model.py:8")
 
 
 def test_a_shape_mismatch_inside_nn_linear_with_no_user_frame_is_the_scripts_error(tmp_path: Path) -> None:
-    script = tmp_path / "model.py"
-    script.write_text(PRELUDE + "model = nn.Linear(5, 2)\n" + DATA)  # data has 4 features
+    script = model_script(tmp_path, "model = nn.Linear(5, 2)\n" + DATA)  # data has 4 features
     assert_script_error(diagnose(script), "forward pass", "shape")
 
 
 def test_a_compute_loss_with_the_wrong_arguments_is_the_scripts_error(tmp_path: Path) -> None:
     # Raised by the call itself, in the hand-off frame, with no frame of the user's below it.
-    script = tmp_path / "model.py"
-    script.write_text(PRELUDE + "model = nn.Linear(4, 2)\n" + DATA + "def compute_loss(batch):\n    return 0\n")
+    script = model_script(tmp_path, "model = nn.Linear(4, 2)\n" + DATA + "def compute_loss(batch):\n    return 0\n")
     assert_script_error(diagnose(script), "compute_loss() takes 1 positional argument")
 
 
 def test_a_user_optimizer_step_that_raises_is_the_scripts_error(tmp_path: Path) -> None:
-    script = tmp_path / "model.py"
-    script.write_text(
-        PRELUDE
-        + "model = nn.Linear(4, 2)\n"
+    script = model_script(
+        tmp_path,
+        "model = nn.Linear(4, 2)\n"
         + DATA
         + "class Broken(torch.optim.SGD):\n"
         + "    def step(self, closure=None):\n        raise RuntimeError('my step')\n"
-        + "def optimizer(params):\n    return Broken(params, lr=0.1)\n"
+        + "def optimizer(params):\n    return Broken(params, lr=0.1)\n",
     )
     assert_script_error(diagnose(script), "optimizer.step()", "RuntimeError: my step")
 

@@ -12,27 +12,24 @@ import json
 import math
 import signal
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
+import harness
 import pytest
 import torch
-from harness import ROOT, SCRIPTS
-from typer.testing import CliRunner
+from harness import ROOT, SCRIPTS, error_lines, write_script
 
-from gradscope.cli import app
 from gradscope.config import RunConfig
 from gradscope.doors.diagnose import run_diagnosis
 
 RUN = SCRIPTS / "run"
 NANOGPT = RUN / "nanogpt"
 
-runner = CliRunner()
-
 
 def invoke(*args: Any) -> Any:
-    return runner.invoke(app, ["run", *(str(a) for a in args)], env={"COLUMNS": "200"})
+    """`gradscope run ARGS`."""
+    return harness.invoke("run", *args)
 
 
 def run_json(tmp_path: Path, *args: Any, code: int | None = 0) -> dict[str, Any]:
@@ -51,18 +48,8 @@ def losses(report: dict[str, Any]) -> list[float | None]:
     return [step["loss"] for step in report["steps"]]
 
 
-def error_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith("gradscope: error:")]
-
-
 def seen_after(folder: Path) -> dict[str, int]:
     return dict(json.loads((folder / "seen.json").read_text()))
-
-
-def write(tmp_path: Path, name: str, body: str) -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(body))
-    return path
 
 
 # ------------------------------------------------------------------ scripts in users' styles
@@ -147,10 +134,10 @@ def test_two_optimizers_over_one_model_measure_each_layer_once(tmp_path: Path) -
 
 
 def test_an_optimizer_built_anew_each_epoch_is_one_series(tmp_path: Path) -> None:
-    script = write(
+    script = write_script(
         tmp_path,
-        "stages.py",
-        """
+        name="stages.py",
+        body="""
         import torch
         torch.manual_seed(0)
         model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
@@ -211,10 +198,10 @@ def test_the_script_gets_its_own_argv_name_path_and_working_directory(
     folder.mkdir()
     (folder / "helper_mod.py").write_text("VALUE = 7\n")
     seen = tmp_path / "seen.json"
-    script = write(
+    script = write_script(
         folder,
-        "train.py",
-        f"""
+        name="train.py",
+        body=f"""
         import json, os, sys
         import torch
         import helper_mod
@@ -271,10 +258,10 @@ def test_no_stop_runs_to_the_end_and_measures_every_kth_step(tmp_path: Path) -> 
 
 
 def test_the_budget_stops_a_slow_script_at_a_step_boundary(tmp_path: Path) -> None:
-    script = write(
+    script = write_script(
         tmp_path,
-        "slow.py",
-        """
+        name="slow.py",
+        body="""
         import time
         import torch
         model = torch.nn.Linear(3, 1)
@@ -293,10 +280,10 @@ def test_the_budget_stops_a_slow_script_at_a_step_boundary(tmp_path: Path) -> No
 
 def test_a_script_that_swallows_the_stop_takes_no_further_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    script = write(
+    script = write_script(
         tmp_path,
-        "stubborn.py",
-        """
+        name="stubborn.py",
+        body="""
         import json
         import torch
         model = torch.nn.Linear(3, 1)
@@ -321,10 +308,10 @@ def test_a_script_that_swallows_the_stop_takes_no_further_step(tmp_path: Path, m
 
 
 def test_grad_scaler_loss_is_unscaled_and_its_skipped_step_counted(tmp_path: Path) -> None:
-    script = write(
+    script = write_script(
         tmp_path,
-        "amp.py",
-        f"""
+        name="amp.py",
+        body=f"""
         import json
         import torch
         torch.manual_seed(0)
@@ -354,10 +341,10 @@ def test_grad_scaler_loss_is_unscaled_and_its_skipped_step_counted(tmp_path: Pat
 
 
 def test_exception_before_the_first_step_is_the_scripts_with_its_traceback(tmp_path: Path) -> None:
-    script = write(
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import torch
 
         def load():
@@ -371,16 +358,16 @@ def test_exception_before_the_first_step_is_the_scripts_with_its_traceback(tmp_p
     assert result.exit_code == 3, result.output
     out = result.output
     assert "Traceback (most recent call last)" in out and 'train.py", line 8' in out and "line 5, in load" in out
-    assert "runscript.py" not in out and "runpy" not in out  # gradscope's frames are not the user's
+    assert "gradscope/doors" not in out and "runpy" not in out  # gradscope's frames are not the user's
     (line,) = error_lines(out)
     assert "FileNotFoundError" in line and "before its first optimizer step" in line and "(train.py:5)" in line
 
 
 def test_a_crash_after_some_steps_still_reports_them_and_exits_3(tmp_path: Path) -> None:
-    script = write(
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import torch
         model = torch.nn.Linear(3, 1)
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -401,11 +388,29 @@ def test_a_crash_after_some_steps_still_reports_them_and_exits_3(tmp_path: Path)
     assert len(json.loads(out.read_text())["steps"]) == 5
 
 
-def test_ctrl_c_after_some_steps_keeps_what_was_measured(tmp_path: Path) -> None:
-    script = write(
+def test_a_crashing_script_shows_its_own_traceback_without_gradscopes_frames(tmp_path: Path) -> None:
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
+        def load_config():
+            raise FileNotFoundError("configurator.py")
+        load_config()
+        """,
+    )
+    result = harness.gradscope("run", script, cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert 'File "' in result.stderr and "train.py" in result.stderr and "in load_config" in result.stderr
+    gradscope_dir = str(ROOT / "gradscope")
+    assert gradscope_dir not in result.stderr, result.stderr  # call_user, the run door, runpy: not the user's
+    assert "runpy" not in result.stderr
+
+
+def test_ctrl_c_after_some_steps_keeps_what_was_measured(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        name="train.py",
+        body="""
         import torch
         torch.manual_seed(0)
         model = torch.nn.Linear(3, 1)
@@ -432,13 +437,13 @@ def test_a_script_that_updates_by_hand_is_stopped_early_with_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # word_language_model's default loop: backward(), then p.data.add_(...) by hand, for hours.
-    from gradscope.doors.run import script as runscript
+    from gradscope.doors.run import stopping
 
-    monkeypatch.setattr(runscript, "BACKWARD_WITHOUT_STEP", 20)
-    script = write(
+    monkeypatch.setattr(stopping, "BACKWARD_WITHOUT_STEP", 20)
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import pathlib, torch
         model = torch.nn.Linear(3, 1)
         for i in range(1000):
@@ -455,10 +460,10 @@ def test_a_script_that_updates_by_hand_is_stopped_early_with_one_line(
     assert "called backward() 21 time(s) (gradscope stopped it there) but stepped no torch.optim optimizer" in line
     assert not (tmp_path / "finished").exists()
     # With an optimizer made but never stepped, the line says so, and that gradscope stopped it.
-    made = write(
+    made = write_script(
         tmp_path,
-        "made.py",
-        script.read_text().replace("for i in", "opt = torch.optim.SGD(model.parameters())\nfor i in"),
+        name="made.py",
+        body=script.read_text().replace("for i in", "opt = torch.optim.SGD(model.parameters())\nfor i in"),
     )
     (line,) = error_lines(invoke(made).output)
     assert "created SGD but never called its step() after 21 backward() call(s) (gradscope stopped it there)" in line
@@ -471,10 +476,10 @@ def test_a_script_that_updates_by_hand_is_stopped_early_with_one_line(
 
 def test_sigterm_unwinds_the_script_and_keeps_what_was_measured(tmp_path: Path) -> None:
     # Without gradscope, SIGTERM would end the process with nothing written (exit 143).
-    script = write(
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import os, signal, torch
         torch.manual_seed(0)
         model = torch.nn.Linear(3, 1)
@@ -507,10 +512,10 @@ def test_sigterm_unwinds_the_script_and_keeps_what_was_measured(tmp_path: Path) 
 def test_a_sigterm_the_script_swallows_still_marks_the_run_cut_short(tmp_path: Path) -> None:
     # word_language_model catches KeyboardInterrupt ("Exiting from training early") and goes on
     # to its evaluation: the run ends normally, yet it was cut short by the SIGTERM.
-    script = write(
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import os, signal, torch
         torch.manual_seed(0)
         model = torch.nn.Linear(3, 1)
@@ -538,10 +543,10 @@ def test_a_sigterm_the_script_swallows_still_marks_the_run_cut_short(tmp_path: P
 
 
 def test_a_script_that_handles_sigterm_itself_keeps_its_handler(tmp_path: Path) -> None:
-    script = write(
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import os, signal, torch
         torch.manual_seed(0)
         stop = []
@@ -565,10 +570,10 @@ def test_a_script_that_handles_sigterm_itself_keeps_its_handler(tmp_path: Path) 
 
 
 def test_a_failing_clean_up_after_the_stop_is_the_scripts_failure(tmp_path: Path) -> None:
-    script = write(
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import torch
         model = torch.nn.Linear(3, 1)
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -614,7 +619,7 @@ def test_a_failing_clean_up_after_the_stop_is_the_scripts_failure(tmp_path: Path
     ids=["no-optimizer", "weights-by-hand", "never-stepped", "argparse-error"],
 )
 def test_nothing_to_observe_is_one_line_and_exit_3(tmp_path: Path, body: str, words: tuple[str, ...]) -> None:
-    result = invoke(write(tmp_path, "train.py", body))
+    result = invoke(write_script(tmp_path, name="train.py", body=body))
     assert result.exit_code == 3, result.output
     (line,) = error_lines(result.output)
     assert "Traceback" not in result.output
@@ -623,10 +628,10 @@ def test_nothing_to_observe_is_one_line_and_exit_3(tmp_path: Path, body: str, wo
 
 
 def test_without_a_scalar_backward_the_report_says_the_loss_rules_did_not_run(tmp_path: Path) -> None:
-    script = write(
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import torch
         model = torch.nn.Linear(3, 2)
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -656,10 +661,10 @@ def test_a_rank_other_than_0_without_a_process_group_writes_nothing(
 ) -> None:
     # torchrun's RANK, with the script's process group not made before its first step.
     monkeypatch.setenv("RANK", "1")
-    script = write(
+    script = write_script(
         tmp_path,
-        "train.py",
-        """
+        name="train.py",
+        body="""
         import torch
         model = torch.nn.Linear(3, 1)
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -680,10 +685,10 @@ def test_a_sigterm_handler_the_process_already_has_is_left_alone(tmp_path: Path)
     seen: list[int] = []
     previous = signal.signal(signal.SIGTERM, lambda signum, _frame: seen.append(signum))
     try:
-        script = write(
+        script = write_script(
             tmp_path,
-            "train.py",
-            """
+            name="train.py",
+            body="""
             import os, signal, torch
             model = torch.nn.Linear(3, 1)
             opt = torch.optim.SGD(model.parameters(), lr=0.1)

@@ -8,16 +8,17 @@ computation done by hand.
 from __future__ import annotations
 
 import sys
-import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
+from harness import write_script
 from torch import nn
 from torch.nn import functional as F
 
+from gradscope.load import sandbox
 from gradscope.load import script as loader
 from gradscope.load.script import Problem
 
@@ -29,13 +30,11 @@ def _clean_import_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The loader puts the script folder on sys.path and registers a module: undo both."""
     monkeypatch.setattr(sys, "path", list(sys.path))
     yield
-    loader.unload()
+    sandbox.unload()
 
 
 def write(folder: Path, source: str, name: str = "script.py") -> Path:
-    path = folder / name
-    path.write_text(HEADER + textwrap.dedent(source))
-    return path
+    return write_script(folder, source, name, HEADER)
 
 
 def load(path: Path, steps: int = 3) -> Problem:
@@ -213,7 +212,7 @@ def test_compute_loss_replaces_forward_and_loss(tmp_path: Path) -> None:
     _, full = problem.model(x, y)
     assert val(loss_of(problem)) == pytest.approx(0.5 * val(full), rel=1e-6)
     assert problem.loss_source == "compute_loss"
-    script_module = sys.modules[loader.MODULE_NAME]
+    script_module = sys.modules[sandbox.MODULE_NAME]
     assert script_module.seen[-1] is problem.batches[0], "compute_loss gets (model, batch) as yielded"
 
 
@@ -231,7 +230,7 @@ def test_model_and_data_may_be_zero_argument_callables(tmp_path: Path) -> None:
     assert isinstance(problem.model, nn.Sequential)
     assert len(problem.batches) == 4
     assert [float(x[0, 0]) for x, _ in problem.batches] == [0.0, 1.0, 2.0, 3.0]
-    calls = sys.modules[loader.MODULE_NAME].calls
+    calls = sys.modules[sandbox.MODULE_NAME].calls
     assert calls["model"] == 1
 
 
@@ -304,7 +303,7 @@ def test_optimizer_factory_is_used_and_default_is_adam(tmp_path: Path) -> None:
     opt = given.make_optimizer(given.model.parameters())
     assert isinstance(opt, torch.optim.SGD) and opt.param_groups[0]["lr"] == 0.25
     assert given.default_optimizer is False
-    loader.unload()
+    sandbox.unload()
     source = """
         model = nn.Linear(4, 2)
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
@@ -347,7 +346,7 @@ def test_working_directory_is_not_changed(tmp_path: Path, monkeypatch: pytest.Mo
         data = [(torch.randn(3, 4), torch.randn(3, 2))]
     """
     load(write(folder, source))
-    assert sys.modules[loader.MODULE_NAME].where == str(elsewhere)
+    assert sys.modules[sandbox.MODULE_NAME].where == str(elsewhere)
 
 
 def test_main_block_does_not_run_and_module_name_is_not_main(tmp_path: Path) -> None:
@@ -362,7 +361,7 @@ def test_main_block_does_not_run_and_module_name_is_not_main(tmp_path: Path) -> 
     """
     load(write(tmp_path, source))
     assert not marker.exists()
-    assert sys.modules[loader.MODULE_NAME].name_seen != "__main__"
+    assert sys.modules[sandbox.MODULE_NAME].name_seen != "__main__"
 
 
 def test_prints_at_import_do_not_reach_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -439,11 +438,11 @@ def test_second_load_does_not_reuse_a_same_named_helper_from_the_first_script(tm
     try:
         for tag in ("one", "two"):
             load(tmp_path / tag / "script.py")
-            seen.append(sys.modules[loader.MODULE_NAME].tag)
-            loader.unload()
+            seen.append(sys.modules[sandbox.MODULE_NAME].tag)
+            sandbox.unload()
     finally:
         sys.modules.pop("gs_shared_helpers", None)
     assert seen == ["one", "two"], (
-        "BUG loader.unload: helpers imported by the first script stay in sys.modules, so a second "
+        "BUG sandbox.unload: helpers imported by the first script stay in sys.modules, so a second "
         "script in the same process imports the first one's `helpers` instead of its own"
     )

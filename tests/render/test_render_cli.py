@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from harness import ROOT
+from harness import ROOT, SMALL_BATCH, error_line, invoke, write_script
 from render_helpers import exploding_report, vanishing_report
 
 from gradscope.render import json as report_json
@@ -131,3 +131,21 @@ def test_a_reader_that_stops_early_changes_neither_the_files_nor_the_exit_code(t
     assert proc.returncode == 0, stderr
     assert "Traceback" not in (stderr or "")
     assert sorted(p.name for p in plots.iterdir()) == sorted(plot.name for plot in PLOTS)
+
+
+@pytest.mark.parametrize("change", [{"run": []}, {"run": {"script": 5}}, {"recommendations": ["x"]}])
+def test_render_of_an_almost_report_is_one_line_exit_2(tmp_path: Path, change: dict[str, object]) -> None:
+    path = write_script(tmp_path, "model = nn.Linear(8, 3); data = [(X, Y)]\n", "m.py", header=SMALL_BATCH)
+    good = tmp_path / "r.json"
+    assert invoke("diagnose", path, "--json", good, "--steps", "3", "--no-verify").exit_code == 0
+    data = json.loads(good.read_text())
+    for key, value in change.items():
+        if isinstance(value, dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    result = invoke("render", bad)
+    assert result.exit_code == 2
+    error_line(result.output)

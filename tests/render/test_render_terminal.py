@@ -1,7 +1,7 @@
 """The terminal report: golden text, the one-screen invariant, colour rules, the progress bar.
 
 Golden files are the report as printed on a plain 100-column console; rewrite
-them with `pytest tests/test_render_terminal.py --update-golden` and read the
+them with `pytest tests/render/test_render_terminal.py --overwrite` and read the
 diff before committing.
 """
 
@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 
 import pytest
+from harness import GOLDEN
 from render_helpers import (
-    GOLDEN,
     S,
     big_report,
     exploding_report,
@@ -30,16 +30,12 @@ from rich.table import Table
 from rich.text import Text
 
 from gradscope.data.records import LayerStatus, Report
+from gradscope.render.console.glyphs import UNICODE
+from gradscope.render.console.names import name_range
 from gradscope.render.console.progress import progress_bar
 from gradscope.render.console.rows import Row, plan_rows
-from gradscope.render.terminal import (
-    SCREEN_LINES,
-    UNICODE,
-    name_range,
-    print_report,
-    ratio_bar,
-    report_lines,
-)
+from gradscope.render.console.table import ratio_bar
+from gradscope.render.terminal import SCREEN_LINES, print_report, report_lines
 
 REPORTS: dict[str, Callable[[], Report]] = {
     "healthy": healthy_report,
@@ -57,8 +53,8 @@ def test_report_matches_golden(name: str, update_golden: bool) -> None:
     if update_golden:
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text, encoding="utf-8")
-    assert golden.exists(), f"{golden} is missing; run pytest --update-golden"
-    assert text == golden.read_text(encoding="utf-8"), f"{golden.name} differs; inspect, then --update-golden"
+    assert golden.exists(), f"{golden} is missing; run pytest --overwrite"
+    assert text == golden.read_text(encoding="utf-8"), f"{golden.name} differs; inspect, then --overwrite"
 
 
 # ---------------------------------------------------------------- the table's rows

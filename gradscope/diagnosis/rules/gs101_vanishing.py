@@ -20,6 +20,7 @@ from gradscope.data.records import Finding, LayerStatus, RunRecord, Severity, Ve
 from gradscope.diagnosis.examples import mlp, record
 from gradscope.diagnosis.facts import RELU_LIKE, Facts, LayerFacts
 from gradscope.diagnosis.registry import Example, rule
+from gradscope.diagnosis.remedies import AddBatchNorm, AddResidual, Remedy, ToReLU
 from gradscope.diagnosis.rules._common import finding, names, sig
 
 
@@ -55,6 +56,10 @@ def _tanh_classifier(update_ratio: list[float], losses: list[float]) -> RunRecor
                   losses=losses, classes=4)  # fmt: skip
 
 
+# Dense layers in sequence from which skip connections are worth suggesting.
+RESIDUAL_MIN_DEPTH = 6
+
+
 @rule(
     "GS101",
     "vanishing-gradient",
@@ -64,6 +69,9 @@ def _tanh_classifier(update_ratio: list[float], losses: list[float]) -> RunRecor
     verdict=Verdict.VANISHING,
     status=LayerStatus.VANISHING,
     consequence_of=("GS102", "GS301"),
+    # A saturating activation is the usual cause; normalisation and skip connections keep the
+    # gradient's scale through depth whatever the activation.
+    remedy=Remedy((ToReLU(), AddBatchNorm(), AddResidual(min_depth=RESIDUAL_MIN_DEPTH))),
     fires=(
         Example(
             "a six-layer sigmoid net whose gradients fade 100x per layer towards the input",

@@ -23,6 +23,7 @@ from gradscope.data.records import Finding, LayerStatus, Severity, Verdict, rati
 from gradscope.diagnosis.examples import healthy, mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
+from gradscope.diagnosis.remedies import Clip, KaimingInit, Remedy
 from gradscope.diagnosis.rules._common import finding, names, sig
 
 
@@ -86,6 +87,12 @@ def _burst(facts: Facts, limits: Limits) -> dict[str, object] | None:
     limits=Limits(),
     verdict=Verdict.EXPLODING,
     status=LayerStatus.EXPLODING,
+    remedy=Remedy(
+        (
+            Clip(after_burst=True),
+            KaimingInit("gradients this large mean the weights amplify the signal layer after layer; "),
+        )
+    ),
     fires=(
         Example(
             "gradients 1e4-1e6 on weights of norm 10",

@@ -8,6 +8,7 @@ from gradscope.data.records import Finding, LayerStatus, Role, Severity, Verdict
 from gradscope.diagnosis.examples import mlp, record
 from gradscope.diagnosis.facts import RELU_LIKE, Facts
 from gradscope.diagnosis.registry import Example, rule
+from gradscope.diagnosis.remedies import KaimingInit, Remedy, ToLeakyReLU
 from gradscope.diagnosis.rules._common import finding, names, sig
 
 
@@ -27,6 +28,16 @@ class Limits:
     verdict=Verdict.DEAD,
     status=LayerStatus.DEAD,
     consequence_of=("GS102", "GS301"),
+    remedy=Remedy(
+        (
+            KaimingInit(
+                "units die when their pre-activation is negative for every input, as a negative "
+                "bias or an oversized weight makes it; ",
+                zero_bias=True,
+            ),
+            ToLeakyReLU(),
+        )
+    ),
     fires=(
         Example(
             "90% and 80% of two ReLU layers' units silent",

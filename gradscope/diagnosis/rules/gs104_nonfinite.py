@@ -12,12 +12,32 @@ from gradscope.data.records import Finding, LayerStatus, Severity, Verdict
 from gradscope.diagnosis.examples import healthy, mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
+from gradscope.diagnosis.remedies import Clip, LearningRate, Remedy
 from gradscope.diagnosis.rules._common import finding, names
 
 
 @dataclass(frozen=True)
 class Limits:
     """No threshold: one NaN or Inf entry is enough."""
+
+
+# A loss that grew this many times its first value before turning NaN/Inf ran away.
+RUNAWAY_FACTOR = 2.0
+
+
+def ran_away(facts: Facts) -> bool:
+    """The loss grew (at least doubled) before it turned NaN/Inf."""
+    if not facts.has_loss:
+        return False
+    losses = facts.losses
+    finite: list[float] = []
+    for v in losses:
+        if not math.isfinite(v):
+            break
+        finite.append(v)
+    if len(finite) < 2 or len(finite) == len(losses):
+        return False
+    return max(finite[1:]) > RUNAWAY_FACTOR * abs(finite[0])
 
 
 @rule(
@@ -28,6 +48,9 @@ class Limits:
     limits=Limits(),
     verdict=Verdict.NONFINITE,
     status=LayerStatus.NONFINITE,
+    # NaN after the loss ran away is a learning-rate/explosion problem worth a number; NaN in
+    # the data or the loss is not, and no number fixes it: kept only when a replay cures it.
+    remedy=Remedy((LearningRate("down"), Clip()), when=ran_away, supplementary=True),
     fires=(
         Example(
             "three NaN gradient entries in the first layer",

@@ -27,6 +27,7 @@ from gradscope.data.records import Finding, Severity, Verdict
 from gradscope.diagnosis.examples import mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
+from gradscope.diagnosis.remedies import LearningRate, Remedy
 from gradscope.diagnosis.rules._common import finding, sig
 
 
@@ -150,6 +151,11 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
     Severity.ERROR,
     limits=Limits(),
     verdict=Verdict.UNSTABLE,
+    remedy=Remedy(
+        (LearningRate("down", calm=True),),
+        unconfirmed="no lower learning rate tried lowered the loss (or removed its spike) within the run, so "
+        "the model is likely limited by something else than its learning rate",
+    ),
     needs_loss=True,
     min_steps=4,
     fires=(

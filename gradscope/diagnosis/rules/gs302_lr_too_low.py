@@ -11,12 +11,15 @@ weights that little per step while learning normally, only slowly at first.
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 
 from gradscope.data.records import Finding, Severity, Verdict
 from gradscope.diagnosis.examples import healthy, mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
+from gradscope.diagnosis.remedies import LearningRate, Remedy
 from gradscope.diagnosis.rules._common import finding, sig
 
 
@@ -33,6 +36,16 @@ class Limits:
     chance_update_ratio: float = 1e-3
 
 
+# Below this median ||g||/||W|| a flat loss with still weights may be convergence, not a starved LR.
+CONVERGED_REL_GRAD = 1e-3
+
+
+def small_gradients(facts: Facts) -> bool:
+    """Gradients small for their weights (median dense layer under 1e-3), as at convergence."""
+    values = [f.rel_grad for f in facts.dense() if math.isfinite(f.rel_grad)]
+    return bool(values) and statistics.median(values) < CONVERGED_REL_GRAD
+
+
 @rule(
     "GS302",
     "lr-too-low",
@@ -40,12 +53,21 @@ class Limits:
     Severity.ERROR,
     limits=Limits(),
     verdict=Verdict.STALLED,
+    # Flat loss, still weights and small gradients: likely converged, not starved.
+    remedy=Remedy(
+        (LearningRate("up"),),
+        unconfirmed="no higher learning rate tried lowered the loss and the gradients are small for their "
+        "weights, so the model is likely converged, not starved",
+        unconfirmed_if=small_gradients,
+    ),
     needs_loss=True,
     min_steps=4,
     # Weights that barely move because the gradient vanishes on its way back, or because the
     # units pass no gradient at all, are the vanishing and dead-unit rules' findings; a larger
     # learning rate is not the cure for them.
-    yields_to=("GS101", "GS103"),
+    # Updates rounded away by bf16/fp16 weights (GS204) or skipped by a collapsing GradScaler
+    # (GS205) are not starved by the learning rate either.
+    yields_to=("GS101", "GS103", "GS204", "GS205"),
     fires=(
         Example(
             "weights moving 1e-8 of their size with a flat loss",

@@ -1,1 +1,3 @@
-"""The terminal renderer's parts: rows, styles and the progress line."""
+"""The terminal renderer's parts: glyphs and lines, the verdict, the layer table and the rows it fits,
+the findings and recommendations blocks, styles and the progress line. render/terminal.py assembles them.
+"""

@@ -1,5 +1,5 @@
 """A DDP training script as torchrun runs it (RANK, WORLD_SIZE, MASTER_ADDR/PORT set): the model
-and batches of tests/dist_worker.py, each rank on its half of every batch, gloo on CPU."""
+and batches of tests/recording/dist_worker.py, each rank on its half of every batch, gloo on CPU."""
 
 import sys
 from pathlib import Path
@@ -8,7 +8,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "recording"))
 import dist_worker
 
 torch.set_num_threads(1)
