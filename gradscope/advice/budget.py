@@ -67,15 +67,6 @@ class Plan:
         about = f"up to about {total:.0f} s" if self.replays is not None else f"about {measured:.0f} s to measure"
         return f"{about}: {', '.join(parts)} ({self.step_s:.2g} s a step)"
 
-    def shortfall(self) -> str | None:
-        """What measuring fewer steps than wanted costs, for the report's notes."""
-        if self.steps >= self.wanted or self.budget is None:
-            return None
-        return (
-            f"the {self.budget:g} s budget allowed {self.steps} of {self.wanted} measured steps "
-            f"({self.step_s:.2g} s a step): a problem that takes longer to show may be missed; "
-            "raise --budget or give --steps to measure more"
-        )
 
 
 class Clock:

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,6 @@ class Ranks:
     def sum(self, stacked: torch.Tensor, means: int = 0) -> torch.Tensor:
         """One all_reduce of `stacked` (float64), in place: the leading entries become the job's
         sums, the last `means` entries the mean over the ranks."""
-        import torch.distributed as dist
-
         dist.all_reduce(stacked, group=self.group)
         head = stacked[: stacked.numel() - means]
         if self.replicas != 1:
@@ -58,19 +58,13 @@ class Ranks:
 
 def unwrap(model: nn.Module) -> nn.Module:
     """The module inside a DistributedDataParallel (its layers are named as in one process)."""
-    from torch.nn.parallel import DistributedDataParallel
-
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 
 def find(model: nn.Module, tracked: Sequence[torch.Tensor]) -> Ranks | None:
     """The job's Ranks, or None outside torch.distributed (or in a job of one process)."""
-    import torch.distributed as dist
-
     if not dist.is_available() or not dist.is_initialized() or dist.get_world_size() == 1:
         return None
-    from torch.nn.parallel import DistributedDataParallel
-
     wrapper = model if isinstance(model, DistributedDataParallel) else None
     size = dist.get_world_size()
     shard = shard_group(tracked)
@@ -93,7 +87,8 @@ def find(model: nn.Module, tracked: Sequence[torch.Tensor]) -> Ranks | None:
 
 def shard_group(tracked: Sequence[torch.Tensor]) -> tuple[Any, int] | None:
     """The device mesh and its dimension that the sharded parameters are split over, if any."""
-    from torch.distributed.tensor import DTensor
+    # Late: torch.distributed.tensor is public from torch 2.4 on, and only a distributed job gets here.
+    from torch.distributed.tensor import DTensor  # noqa: PLC0415
 
     found: tuple[Any, int] | None = None
     for p in tracked:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from gradscope import __version__
@@ -103,8 +104,6 @@ class Recorder:
         """Whether this process speaks for the run: rank 0 of a torch.distributed job, or the only one."""
         if self.probe.ranks is None:
             return True
-        import torch.distributed as dist
-
         return dist.get_rank() == 0
 
     def start(self) -> None:

@@ -19,7 +19,7 @@ from types import FrameType
 import torch
 from torch import nn
 
-from gradscope.recording.merge import Observed
+from gradscope.doors.run.merge import Observed
 
 
 @dataclass

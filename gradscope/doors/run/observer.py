@@ -18,15 +18,16 @@ from typing import Any
 
 import torch
 
+from gradscope.advice.report import Source, assemble
 from gradscope.config import ScriptRun
 from gradscope.data.notes import Note, NoteCode, Voice
 from gradscope.data.records import Report
 from gradscope.doors.run import models
 from gradscope.doors.run.losses import LossFinder
+from gradscope.doors.run.merge import Observed, merge
 from gradscope.doors.run.patches import Patches
 from gradscope.doors.run.stopping import Stopping
 from gradscope.doors.watch import Watch
-from gradscope.recording.merge import Observed, merge
 
 
 @dataclass
@@ -133,8 +134,6 @@ class Observer:
     def report(self, run: ScriptRun, wall: float, interrupted: str | None = None) -> Report:
         """The run judged: the watches' records merged, the notes only the run door knows, no replays
         (gradscope run cannot replay the script's own loop). `interrupted`: Ctrl-C or SIGTERM cut it short."""
-        from gradscope.advice.report import Source, assemble
-
         record, notes = merge(self.observed, run, wall)
         # Losses were seen, but no one curve came of them: each optimizer stepped on its own.
         apart = record.run.loss_source == "none" and any(

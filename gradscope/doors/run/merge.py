@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from gradscope.data.notes import Note, NoteCode
+from gradscope.data.records import LayerInfo, RunRecord, StepRecord
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
     from gradscope.config import ScriptRun
-    from gradscope.data.records import LayerInfo, RunRecord, StepRecord
     from gradscope.doors.watch import Watch
 
 
@@ -53,8 +53,6 @@ def _renamed(layer: LayerInfo, label: str) -> LayerInfo:
 
 def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRecord, list[Note]]:
     """One record over every optimizer: the layers of all, their steps side by side."""
-    from gradscope.data.records import RunRecord
-
     records = [o.watch.record() for o in observed]
     models = {id(root): root for o in observed for _, root in o.roots}
     several = len(models) > 1
@@ -101,8 +99,6 @@ def merge(observed: list[Observed], run: ScriptRun, wall: float) -> tuple[RunRec
 
 
 def _joined(parts: list[StepRecord], columns: list[tuple[int, int]]) -> StepRecord:
-    from gradscope.data.records import StepRecord
-
     if len(parts) == 1 and [i for _, i in columns] == list(range(len(parts[0].grad_norm))):
         return parts[0]
 
