@@ -20,6 +20,8 @@ import statistics
 import time
 from dataclasses import dataclass
 
+from gradscope.data.notes import Note, NoteCode
+
 # Of the time left after start-up, measuring takes at most this share: the rest is for replays.
 MEASURE_SHARE = 0.5
 # Of the time left, what measuring may take at most when steps are too slow for the rules' minimum
@@ -67,6 +69,12 @@ class Plan:
         about = f"up to about {total:.0f} s" if self.replays is not None else f"about {measured:.0f} s to measure"
         return f"{about}: {', '.join(parts)} ({self.step_s:.2g} s a step)"
 
+    def shortfall(self) -> Note | None:
+        """What measuring fewer steps than wanted costs, for the report's notes."""
+        if self.steps >= self.wanted or self.budget is None:
+            return None
+        fields = {"budget": self.budget, "steps": self.steps, "wanted": self.wanted, "step_s": self.step_s}
+        return Note(NoteCode.PLAN_SHORTFALL, fields)
 
 
 class Clock:

@@ -90,11 +90,7 @@ def _source(
     config: RunConfig, session: Session, clock: Clock, progress: Progress | None, losses: list[float]
 ) -> Source:
     """What this door gives the core: its session to replay on, unless --no-verify or a stop came first."""
-    notes: tuple[Note, ...] = ()
-    plan = clock.plan
-    if plan is not None and plan.budget is not None and plan.steps < plan.wanted:
-        fields = {"budget": plan.budget, "steps": plan.steps, "wanted": plan.wanted, "step_s": plan.step_s}
-        notes = (Note(NoteCode.PLAN_SHORTFALL, fields),)
+    shortfall = clock.plan.shortfall() if clock.plan is not None else None
     replay = config.verify and clock.stop_requested is None
     return Source(
         voice=Voice(door="diagnose", script=str(config.script)),
@@ -102,7 +98,7 @@ def _source(
         clock=clock,
         progress=progress,
         unverified=_unverified(clock),
-        notes=notes,
+        notes=(shortfall,) if shortfall is not None else (),
         extra={"losses": losses},
         started=clock.started,
     )
@@ -123,12 +119,14 @@ def _diagnose(
 ) -> Report:
     with quiet_stdout():
         problem = loader.load(Path(config.script), config.steps or DEFAULT_STEPS)
-        session = Session.start(problem, device, config.seed)
+        session = Session.start(problem, device, config.seed, config.precision or problem.precision)
     try:
         with quiet_stdout():
             losses, recorder = _measure(config, session, progress, announce, clock)
-        if not recorder.probe.records:
-            raise KeyboardInterrupt  # stopped before one step was measured: nothing to judge
+        if not recorder.probe.records and not recorder.probe.skipped:
+            # Stopped before one step was measured: nothing to judge. (A GradScaler that skipped
+            # every step is a finding, not a stop.)
+            raise KeyboardInterrupt
         record = recorder.record(diagnose_origin(config, problem, clock))
         source = _source(config, session, clock, progress, losses)
         with quiet_stdout():
@@ -151,4 +149,5 @@ def diagnose_origin(config: RunConfig, problem: Problem, clock: Clock) -> Origin
         loss_source=problem.loss_source,
         classes=problem.loss_shape.get("classes"),
         budget_s=clock.budget,
+        precision=config.precision or problem.precision,
     )

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from gradscope.advice.budget import Clock, OutOfTime
 from gradscope.cli import app
 from gradscope.config import RunConfig
+from gradscope.data.notes import Voice
 from gradscope.data.records import Verdict
 from gradscope.doors.diagnose import run_diagnosis
 
@@ -36,7 +37,8 @@ def test_a_slow_model_measures_what_fits_and_says_what_it_cost() -> None:
     # Measuring takes at most about half of what is left; replays get the rest.
     assert (plan.steps - 2) * 5.0 <= 0.5 * 85 + 5.0
     note = plan.shortfall()
-    assert note is not None and f"{plan.steps} of 20" in note
+    assert note is not None and (note.fields["steps"], note.fields["wanted"]) == (plan.steps, 20)
+    assert f"{plan.steps} of 20" in note.text(Voice(door="diagnose"))
     assert f"{plan.steps} steps measured (of 20 wanted)" in plan.line()
 
 
