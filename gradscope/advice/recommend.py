@@ -67,12 +67,24 @@ def _brief(rec: Recommendation) -> str:
     return f"{rec.action} {numbers.get('scheme', '')}"
 
 
+def _gain(rec: Recommendation) -> float:
+    """How much lower a verified recommendation's replay ended, as a share of the measured run's loss."""
+    v = rec.verified
+    if v is None or not v.improved or not math.isfinite(v.loss_before) or not v.loss_before:
+        return 0.0
+    return (v.loss_before - v.loss_after) / abs(v.loss_before)
+
+
 def _numbers(advisor: Advisor, rule: Rule, finding: Finding) -> list[Recommendation]:
     """What a rule's numeric remedy gives; withdraws the finding when replays say it is not one."""
     remedy = rule.remedy
     if remedy is None or (remedy.when is not None and not remedy.when(advisor.diagnosis.facts)):
         return []
     made = [rec for rec in (make_number(advisor, t, finding) for t in remedy.numbers()) if rec is not None]
+    if remedy.confirm_gain is not None and advisor.replaying:
+        made = [rec for rec in made if _gain(rec) >= remedy.confirm_gain]
+    if remedy.needs_replay and not advisor.replaying:
+        advisor.notes.append(Note(NoteCode.FINDING_UNVERIFIED, {"finding": f"{finding.code} {finding.rule}"}))
     if remedy.supplementary:
         return [rec for rec in made if rec.verified is not None and rec.verified.improved]
     unconfirmed = remedy.unconfirmed is not None and remedy.numbers() and not made and advisor.replaying

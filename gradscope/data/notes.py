@@ -25,8 +25,11 @@ class NoteCode(StrEnum):
 
     INTERRUPTED = "interrupted"  # how (Ctrl-C, SIGTERM), steps
     NO_LOSS = "no_loss"  # rules: the learning-rate rules that did not run
+    FINDING_UNVERIFIED = "finding_unverified"  # finding: "GSnnn name" that only a replay can confirm
     TOO_SHORT = "too_short"  # steps, skipped: "GS301 lr-too-high needs 4", ...
     NOTHING_HELPED = "nothing_helped"  # knob ("clip threshold" | "learning rate"), tried, spike
+    LR_ELSEWHERE = "lr_elsewhere"  # optimizer, family, low, high, wanted, tried, replayed
+    LR_NO_NUMBER = "lr_no_number"  # optimizer, why: "not_a_number" | "zero"
     SLOW_PAYOFF = "slow_payoff"  # change, steps, before, after
     BUDGET_OUT = "budget_out"  # why
     UNTRIED = "untried"  # candidates
@@ -97,6 +100,29 @@ def _nothing_helped(f: Mapping[str, Any], _voice: Voice) -> str:
     return f"no {f['knob']} in {list(f['tried'])} lowered the loss{removed}; none is recommended"
 
 
+def _lr_elsewhere(f: Mapping[str, Any], _voice: Voice) -> str:
+    usable = f"the range {f['optimizer']} is used at ({f['low']:g} to {f['high']:g}, {f['family']} optimizers)"
+    cause = (
+        "the cause lies elsewhere: steps out of scale with the weights, as an init or unscaled "
+        "inputs make them; fix that first"
+    )
+    wanted = f"the update ratios call for a learning rate of about {f['wanted']}, outside {usable}"
+    if f["replayed"] and f["tried"]:
+        return f"no learning rate in {list(f['tried'])} made the loss fall; {wanted}: none is recommended, {cause}"
+    return f"{wanted}: none is recommended, {cause}"
+
+
+def _lr_no_number(f: Mapping[str, Any], _voice: Voice) -> str:
+    if f["why"] == "zero":
+        why = "was 0 on the first measured step (a warm-up from 0?)"
+    else:
+        why = "is not a number (lr=None or no lr)"
+    return (
+        f"{f['optimizer']}'s learning rate {why}, so no learning rate was recommended; "
+        "the findings stand on the update ratios and the loss alone"
+    )
+
+
 def _numbers_unverified(f: Mapping[str, Any], _voice: Voice) -> str:
     head = "numeric recommendations were not verified"
     if f["why"] == "no_script":
@@ -129,10 +155,16 @@ _WORDING: dict[NoteCode, Callable[[Mapping[str, Any], Voice], str]] = {
         f"interrupted ({f['how']}) after {f['steps']} measured step(s); the report covers them"
     ),
     NoteCode.NO_LOSS: _no_loss,
+    NoteCode.FINDING_UNVERIFIED: lambda f, _: (
+        f"{f['finding']} rests on its evidence alone (not verified): only steps replayed from the same start "
+        "at a larger learning rate can confirm it, which `gradscope diagnose` does on a model script"
+    ),
     NoteCode.TOO_SHORT: lambda f, _: (
         f"the run is too short to judge everything: {f['steps']} step(s) recorded ({', '.join(f['skipped'])})"
     ),
     NoteCode.NOTHING_HELPED: _nothing_helped,
+    NoteCode.LR_ELSEWHERE: _lr_elsewhere,
+    NoteCode.LR_NO_NUMBER: _lr_no_number,
     NoteCode.SLOW_PAYOFF: lambda f, _: (
         f"{f['change']} did not lower the loss within {f['steps']} replayed steps "
         f"({f['before']:.3g} -> {f['after']:.3g}); such changes often need longer to pay off"

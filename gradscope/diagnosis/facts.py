@@ -16,8 +16,12 @@ from gradscope.data.summary import finite_median
 
 # Optimizers that divide by a running gradient scale: a small gradient still
 # gives an update of about lr, so update ratios say little about gradient size.
+# Sign- and orthogonalisation-based optimizers (Lion, Muon) and the schedule-free and
+# learning-rate-free Adam variants step by about lr whatever the gradient's size, too.
 ADAPTIVE = frozenset(
     {"Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop", "SparseAdam", "Adafactor"}
+    | {"Lion", "Muon", "AdamWScheduleFree", "RAdamScheduleFree", "Prodigy", "DAdaptAdam", "DAdaptAdaGrad"}
+    | {"DAdaptAdan", "Adan", "LAMB", "Lamb", "AdEMAMix", "Adam8bit", "AdamW8bit", "PagedAdamW", "SophiaG"}
 )
 RELU_LIKE = frozenset({"ReLU", "ReLU6", "LeakyReLU", "Hardtanh", None})
 

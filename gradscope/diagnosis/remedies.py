@@ -108,6 +108,10 @@ class Remedy:
     unconfirmed:   when replays ran and no number helped, the finding is withdrawn with this reason
                    (a learning-rate finding that no other learning rate improves is not one) ...
     unconfirmed_if: ... only when this also holds of the run.
+    confirm_gain:  a number confirms the finding only when its replay ends at least this share
+                   lower than the run as measured (a clearly better rate, not a nudge).
+    needs_replay:  the finding rests on a replay: without one (watch, run, the callbacks) the
+                   report says it is unverified.
     """
 
     tries: tuple[Try, ...]
@@ -115,6 +119,8 @@ class Remedy:
     supplementary: bool = False
     unconfirmed: str | None = None
     unconfirmed_if: Callable[[Facts], bool] | None = None
+    confirm_gain: float | None = None
+    needs_replay: bool = False
 
     def numbers(self) -> tuple[Number, ...]:
         return tuple(t for t in self.tries if isinstance(t, Clip | LearningRate))

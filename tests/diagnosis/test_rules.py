@@ -111,7 +111,7 @@ def test_loss_rules_do_not_run_without_a_loss() -> None:
     d = diagnose(rec)
     assert d.verdict is Verdict.HEALTHY
     (note,) = [n for n in d.notes if n.code is NoteCode.NO_LOSS]
-    assert note.fields["rules"] == ["GS301 lr-too-high", "GS302 lr-too-low"]
+    assert note.fields["rules"] == ["GS301 lr-too-high", "GS302 lr-too-low", "GS303 lr-too-low-adaptive"]
     assert "did not run" in note.text(Voice(door="watch"))
 
 

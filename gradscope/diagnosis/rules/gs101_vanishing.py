@@ -13,8 +13,9 @@ it from learning at all, and a 100x fade towards the input is the likely cause.
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gradscope.data.records import Finding, LayerStatus, RunRecord, Severity, Verdict, ratio
 from gradscope.diagnosis.examples import mlp, record
@@ -58,6 +59,15 @@ def _tanh_classifier(update_ratio: list[float], losses: list[float]) -> RunRecor
 
 # Dense layers in sequence from which skip connections are worth suggesting.
 RESIDUAL_MIN_DEPTH = 6
+
+
+def _feeding_zero_init() -> RunRecord:
+    """A six-layer net whose first layer feeds one that started at zero (a LoRA pair: A, then B = 0):
+    the first layer's gradient passes through B's weights, 1e-5 of the others' while B grows."""
+    run = record(mlp(6), grad=[1e-4, 0.5, 1.0, 1.0, 1.0, 1.0], update_ratio=[1e-6, 0.05, 1e-3, 1e-3, 1e-3, 1e-3])
+    first = run.steps[0]
+    started_at_zero = replace(first, weight_norm=(10.0, 0.0, *first.weight_norm[2:]))
+    return replace(run, steps=(started_at_zero, *run.steps[1:]))
 
 
 @rule(
@@ -104,6 +114,10 @@ RESIDUAL_MIN_DEPTH = 6
             lambda: record(mlp(6), grad=[1e-5, 1e-4, 1e-3, 1e-2, 0.1, 0.5], update_ratio=[1e-3] * 6, optimizer="Adam"),
         ),
         Example(
+            "a layer feeding a zero-initialised one (LoRA's A before B = 0): its gradient is small by design",
+            _feeding_zero_init,
+        ),
+        Example(
             "a classifier stuck at ln(4) whose every layer barely moves: a learning rate too low, not a fade",
             lambda: _tanh_classifier([r * 1e-4 for r in MOVING], AT_CHANCE),
         ),
@@ -122,6 +136,9 @@ def vanishing(facts: Facts, limits: Limits) -> Finding | None:
     stuck = facts.learned_nothing(limits.chance_band) and top_update >= limits.chance_top_update
     depth_limit = limits.chance_depth_ratio if stuck else limits.depth_ratio
     gap_limit = limits.chance_update_gap if stuck else limits.update_gap
+    # Each dense layer: whether the next one in model order started at zero.
+    ordered = facts.dense()
+    feeds_zero_init = {a.index: b.zero_init for a, b in itertools.pairwise(ordered)}
     flagged: list[LayerFacts] = []
     strongest_after: dict[str, float] = {}
     for i, layer in enumerate(dense[:-1]):
@@ -130,6 +147,11 @@ def vanishing(facts: Facts, limits: Limits) -> Finding | None:
             # gradient the dead-units rule explains, not a fade through depth.
             continue
         later = dense[i + 1 :]
+        if feeds_zero_init.get(layer.index, False):
+            # It feeds a layer that started at zero (LoRA's B, a zero-initialised residual
+            # branch): its gradient passes through that layer's weights, small by design while
+            # they grow, so it is no fade through depth.
+            continue
         # The output head is often initialised small on purpose (gain 0.01 in PPO actors),
         # which makes its gradient/weight ratio huge: compare with the hidden layers when any.
         later = later[:-1] if len(later) >= 2 else later

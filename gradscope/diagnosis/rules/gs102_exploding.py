@@ -87,6 +87,9 @@ def _burst(facts: Facts, limits: Limits) -> dict[str, object] | None:
     limits=Limits(),
     verdict=Verdict.EXPLODING,
     status=LayerStatus.EXPLODING,
+    # Gradients that grew only after steps that overshot (GS301's onset is the first such step)
+    # are the learning rate's: judged on the steps before, a net that was sound is not exploding.
+    consequence_of=("GS301",),
     remedy=Remedy(
         (
             Clip(after_burst=True),

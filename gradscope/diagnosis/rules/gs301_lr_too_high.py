@@ -57,6 +57,11 @@ class Limits:
     # Divergence: the mean of the last steps this share above the first step's loss.
     loss_rise: float = 0.2
     tail: int = 3
+    # A step that moves the median dense layer by this share of its size overshoots (100x a
+    # healthy 1e-3). What came after it came of it: a fade or dead units that were not there on
+    # the steps up to it (saturated tanh units, ReLUs knocked off) are the learning rate's, so
+    # the finding's onset is the earlier of the loss's and the first overshooting step's.
+    overshoot_update_ratio: float = 0.1
 
 
 def _gate(facts: Facts, until: int) -> float:
@@ -244,6 +249,11 @@ def lr_too_high(facts: Facts, limits: Limits) -> Finding | None:
     gate = _gate(facts, peak_at if isinstance(peak_at, int) else facts.steps)
     if not gate >= limits.update_ratio:
         return None
+    overshoot = next((i for i, v in enumerate(facts.step_update_ratios) if v >= limits.overshoot_update_ratio), None)
+    if overshoot is not None:
+        # The overshooting step's gradients came before its update: it is judged with the steps before.
+        evidence = {**evidence, "overshoot_step": overshoot}
+        onset = min(onset, overshoot + 1)
     evidence = {**evidence, "max_update_ratio_to_peak": sig(gate), "onset_step": onset, "lr": list(facts.lr)}
     return finding(
         lr_too_high,

@@ -1,0 +1,158 @@
+"""GS303 lr-too-low-adaptive: under Adam and its kin, a loss that makes no progress beyond its own noise.
+
+Under an adaptive optimizer a step is about the learning rate in size whatever the gradient,
+so the update ratio alone cannot say "too low" (GS302 judges SGD-like optimizers by it). The
+evidence here is what a longer run cannot erase: the loss has not moved by more than its own
+step-to-step jitter, while the gradients are of a normal size for their weights and are not
+shrinking (a converged model's are small or fading) and the layers move less than a healthy step
+(1e-3 of their size), so a plateau that comes of brisk steps (a layer-scale warm-up, a decoder at
+its uninformative level) is not this. It is a hypothesis until a replay confirms it: `diagnose`
+replays the same steps from the same start at larger rates and withdraws the finding unless one
+ends clearly lower; `watch`, `run` and the callbacks cannot replay, and the report says so.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from gradscope.data.records import Finding, Severity, Verdict
+from gradscope.diagnosis.examples import healthy, mlp, record
+from gradscope.diagnosis.facts import Facts
+from gradscope.diagnosis.registry import Example, rule
+from gradscope.diagnosis.remedies import LearningRate, Remedy
+from gradscope.diagnosis.rules._common import finding, sig
+
+
+@dataclass(frozen=True)
+class Limits:
+    # The loss's fall over the run (a straight line fitted through every step's loss, so the
+    # batches at either end do not decide it) is under this share of where the line starts...
+    loss_drop: float = 0.05
+    # ...and under this many times the scatter of the losses about that line: no progress out
+    # of the noise that the batches make.
+    noise: float = 2.0
+    # The layers that move most (90th percentile of dense layers) move less than a healthy step.
+    update_ratio: float = 1e-3
+    # The gradients are of a normal size for their weights (median dense layer): at convergence
+    # they are small, and a flat loss is then the goal reached, not a rate too low.
+    rel_grad: float = 1e-3
+    # ...and not shrinking: the last steps' median total norm at least this share of the first's.
+    grad_kept: float = 0.5
+
+
+def _trend(losses: tuple[float, ...]) -> tuple[float, float, float]:
+    """The fitted line's start, its fall over the run, and the losses' scatter about it."""
+    steps = list(range(len(losses)))
+    slope, intercept = statistics.linear_regression(steps, losses)
+    scatter = statistics.pstdev(v - (intercept + slope * i) for i, v in zip(steps, losses, strict=True))
+    return intercept, -slope * (len(losses) - 1), scatter
+
+
+def _grad_kept(facts: Facts) -> float:
+    norms = [v for v in facts.total_grad_norms if math.isfinite(v)]
+    if len(norms) < 2 * facts.window:
+        return math.nan
+    first, last = statistics.median(norms[: facts.window]), statistics.median(norms[-facts.window :])
+    return last / first if first > 0 else math.nan
+
+
+FLAT = [2.80, 2.79, 2.81, 2.80, 2.78, 2.80, 2.79, 2.81, 2.79, 2.80]
+
+
+@rule(
+    "GS303",
+    "lr-too-low-adaptive",
+    "under an adaptive optimizer the loss makes no progress beyond its noise while the gradients "
+    "keep a normal size and the weights move less than a healthy step",
+    Severity.ERROR,
+    limits=Limits(),
+    verdict=Verdict.STALLED,
+    needs_loss=True,
+    min_steps=6,
+    # A fade or dead units are the cause where they are found; GS302 says the same for SGD.
+    # GS204/GS205 (issue 24): updates lost to bf16/fp16 rounding or skipped by GradScaler are
+    # not starved by the learning rate; a larger one is not the cure.
+    yields_to=("GS101", "GS103", "GS302", "GS204", "GS205"),
+    remedy=Remedy(
+        (LearningRate("up"),),
+        unconfirmed="no larger learning rate replayed from the same start ended clearly lower, so the flat "
+        "loss is not the learning rate's",
+        confirm_gain=0.05,
+        needs_replay=True,
+    ),
+    fires=(
+        Example(
+            "AdamW moving weights 5e-5 a step, gradients of normal size, the loss flat within its noise",
+            lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[5e-5] * 4, losses=FLAT, optimizer="AdamW"),
+        ),
+    ),
+    quiet=(
+        Example("a healthy run", healthy),
+        Example(
+            "the same flat loss under SGD: the update ratio judges SGD (GS302)",
+            lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[5e-5] * 4, losses=FLAT),
+        ),
+        Example(
+            "Adam at a healthy 2e-3 a step on a plateau (a warm-up, a layer-scale start): the steps are brisk",
+            lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[2e-3] * 4, losses=FLAT, optimizer="Adam"),
+        ),
+        Example(
+            "a converged model: flat loss, gradients 1e-5 of the weights",
+            lambda: record(mlp(), grad=[1e-4] * 4, update_ratio=[5e-5] * 4, losses=FLAT, optimizer="Adam"),
+        ),
+        Example(
+            "slow but real progress: Adam at 1e-4 a step, the loss falling steadily out of its noise",
+            lambda: record(
+                mlp(),
+                grad=[0.5] * 4,
+                update_ratio=[1e-4] * 4,
+                losses=[2.8 - 0.012 * i for i in range(10)],
+                optimizer="Adam",
+            ),
+        ),
+        Example(
+            "gradients shrinking to a tenth: a model settling into its minimum",
+            lambda: record(
+                mlp(),
+                grad=[0.5] * 4,
+                update_ratio=[5e-5] * 4,
+                losses=FLAT,
+                optimizer="Adam",
+                grad_scale=[1.0, 1.0, 1.0, 0.5, 0.3, 0.2, 0.1, 0.1, 0.1, 0.1],
+            ),
+        ),
+    ),
+)
+def lr_too_low_adaptive(facts: Facts, limits: Limits) -> Finding | None:
+    if not facts.adaptive or not facts.loss_finite or len(facts.losses) < 2:
+        return None
+    if len(set(facts.losses)) < 2:
+        return None  # a constant loss: nothing is learned at any rate, a bug rather than a rate
+    start, progress, scatter = _trend(facts.losses)
+    moves = facts.top_update_ratio()
+    grads = [f.rel_grad for f in facts.dense() if math.isfinite(f.rel_grad) and not f.zero_init]
+    rel_grad = statistics.median(grads) if grads else math.nan
+    kept = _grad_kept(facts)
+    if not (
+        progress < limits.loss_drop * abs(start)
+        and progress < limits.noise * scatter
+        and moves < limits.update_ratio
+        and rel_grad >= limits.rel_grad
+        and kept >= limits.grad_kept
+    ):
+        return None
+    evidence = {
+        "loss_start": sig(start), "loss_fall": sig(progress), "loss_scatter": sig(scatter),
+        "top_update_ratio": sig(moves), "median_rel_grad": sig(rel_grad), "grad_kept": sig(kept), "lr": list(facts.lr),
+    }  # fmt: skip
+    return finding(
+        lr_too_low_adaptive,
+        [],
+        evidence,
+        f"the loss fell {progress:.2g} from {start:.3g} in {facts.steps} steps, within the scatter of its "
+        f"batches ({scatter:.2g}), while the gradients kept their size and the layers moved at most {moves:.2g} of "
+        f"their size per step under {facts.optimizer}",
+        "raise the learning rate",
+    )
