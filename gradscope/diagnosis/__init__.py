@@ -76,7 +76,7 @@ def _explained(r: Rule, by_code: dict[str, Finding], record: RunRecord) -> str |
             return f"explained by {other.code} {other.rule}"
     for code in r.consequence_of:
         other = by_code.get(code)
-        onset = other.evidence.get(ONSET) if other is not None and other.withdrawn is None else None
+        onset = other.evidence.get(r.consequence_onset) if other is not None and other.withdrawn is None else None
         if other is None or not isinstance(onset, int):
             continue
         # Judged again on the steps before the other problem began: if it was not there

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gradscope.data.records import LayerInfo, Role, RunRecord, ratio
 from gradscope.data.summary import finite_median
@@ -42,6 +42,9 @@ class LayerFacts:
     all_zero: bool  # gradient exactly zero on every step it existed
     grad_first: float = math.nan  # gradient norm on the first step it had one
     grad_peak: float = math.nan  # the largest finite gradient norm of the run
+    # Weights started near zero: their RMS under a tenth of the median dense layer's (a policy
+    # head at gain 0.01, a layer-scale gain): their update ratio is large by design.
+    small_init: bool = False
 
     @property
     def name(self) -> str:
@@ -107,7 +110,7 @@ class Facts:
 
     def top_update_ratio(self) -> float:
         """How far the layers that learn most move: the 90th percentile of dense layers."""
-        pool = [f for f in self.dense() if not f.zero_init and f.learning]
+        pool = [f for f in self.dense() if not f.zero_init and not f.small_init and f.learning]
         # Without the output head when there are hidden layers: a small-initialised head moves
         # a large share of its tiny norm and would set the bar for every other layer.
         pool = pool[:-1] if len(pool) >= 3 else pool
@@ -155,7 +158,7 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
         )
     run = record.run
     return Facts(
-        layers=tuple(layers),
+        layers=_mark_small_init(layers, record),
         optimizer=run.optimizer,
         adaptive=run.optimizer in ADAPTIVE,
         lr=run.lr,
@@ -166,6 +169,27 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
         classes=run.classes,
         record=record,
         window=max(1, min(window, len(record.steps) // 3 or 1)),
+    )
+
+
+# A layer whose weights start under this share of the median dense layer's RMS started near zero.
+SMALL_INIT = 0.1
+
+
+def _mark_small_init(layers: list[LayerFacts], record: RunRecord) -> tuple[LayerFacts, ...]:
+    if not record.steps:
+        return tuple(layers)
+    first = record.steps[0].weight_norm
+    rms = {f.index: first[f.index] / math.sqrt(f.info.params) for f in layers if f.info.params > 0}
+    dense = [rms[f.index] for f in layers if f.info.role is Role.DENSE and f.measurable and f.index in rms]
+    if len(dense) < 3:
+        return tuple(layers)
+    typical = statistics.median(dense)
+    return tuple(
+        replace(f, small_init=True)
+        if f.info.role is Role.DENSE and f.index in rms and 0 < rms[f.index] < SMALL_INIT * typical
+        else f
+        for f in layers
     )
 
 

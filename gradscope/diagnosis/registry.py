@@ -56,6 +56,8 @@ class Rule:
     # Codes whose findings carry an onset step: this rule is judged again on the steps
     # before that onset, and a finding that only appears after it is that problem's consequence.
     consequence_of: tuple[str, ...] = ()
+    # The evidence key of those findings that holds the onset step (the default: "onset_step").
+    consequence_onset: str = "onset_step"
     # What to try when it fires (gradscope.diagnosis.remedies); None: nothing to recommend.
     remedy: Remedy | None = None
 
@@ -81,6 +83,7 @@ def rule(
     quiet: tuple[Example, ...] = (),
     yields_to: tuple[str, ...] = (),
     consequence_of: tuple[str, ...] = (),
+    consequence_onset: str = "onset_step",
     remedy: Remedy | None = None,
 ) -> Callable[[Check], Rule]:
     """Wrap a check function into a registered Rule carrying its code and meaning."""
@@ -90,7 +93,7 @@ def rule(
             raise ValueError(f"rule code {code} is registered twice ({_REGISTRY[code].name} and {name})")
         registered = Rule(
             code, name, description, severity, verdict, status, check, limits, needs_loss, min_steps, fires,
-            quiet, yields_to, consequence_of, remedy,
+            quiet, yields_to, consequence_of, consequence_onset, remedy,
         )  # fmt: skip
         _REGISTRY[code] = registered
         return registered

@@ -87,9 +87,11 @@ def _burst(facts: Facts, limits: Limits) -> dict[str, object] | None:
     limits=Limits(),
     verdict=Verdict.EXPLODING,
     status=LayerStatus.EXPLODING,
-    # Gradients that grew only after steps that overshot (GS301's onset is the first such step)
-    # are the learning rate's: judged on the steps before, a net that was sound is not exploding.
+    # Gradients that grew only after steps that overshot are the learning rate's: judged on the
+    # steps up to GS301's first overshooting one, a net that was sound is not exploding. (Its
+    # loss spike is no onset here: a burst makes the loss spike, so they come together.)
     consequence_of=("GS301",),
+    consequence_onset="overshoot_onset",
     remedy=Remedy(
         (
             Clip(after_burst=True),

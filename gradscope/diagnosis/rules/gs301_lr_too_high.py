@@ -252,7 +252,7 @@ def lr_too_high(facts: Facts, limits: Limits) -> Finding | None:
     overshoot = next((i for i, v in enumerate(facts.step_update_ratios) if v >= limits.overshoot_update_ratio), None)
     if overshoot is not None:
         # The overshooting step's gradients came before its update: it is judged with the steps before.
-        evidence = {**evidence, "overshoot_step": overshoot}
+        evidence = {**evidence, "overshoot_step": overshoot, "overshoot_onset": overshoot + 1}
         onset = min(onset, overshoot + 1)
     evidence = {**evidence, "max_update_ratio_to_peak": sig(gate), "onset_step": onset, "lr": list(facts.lr)}
     return finding(
