@@ -32,6 +32,11 @@ from expectations import expected_of, mismatches  # noqa: E402
 from gradscope.render.json import load as load_report  # noqa: E402
 
 
+def _loss(value: float | str) -> str:
+    """A loss as the report's JSON holds it: a number, or "NaN"/"Infinity" (strict JSON)."""
+    return value if isinstance(value, str) else f"{value:.3g}"
+
+
 def describe(rec: dict[str, Any]) -> str:
     action = rec["action"]
     if action == "clip_grad_norm":
@@ -47,7 +52,7 @@ def describe(rec: dict[str, Any]) -> str:
     verified = rec.get("verified")
     if verified:
         mark = "" if verified["improved"] else " (not better)"
-        text += f" [{verified['loss_before']:.3g} -> {verified['loss_after']:.3g}{mark}]"
+        text += f" [{_loss(verified['loss_before'])} -> {_loss(verified['loss_after'])}{mark}]"
     return text
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from gradscope import DISTRIBUTION, __version__
-from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, FailOn, RunConfig, ScriptRun
+from gradscope.config import DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STEPS, PRECISIONS, FailOn, RunConfig, ScriptRun
 from gradscope.errors import EXIT_INTERRUPTED, EXIT_OK, GradscopeError, InternalError, ScriptError, UsageError
 from gradscope.render import json, write_outputs
 
@@ -211,6 +211,17 @@ def _show(report: Report, quiet: bool) -> None:
         console.on_broken_pipe()
 
 
+PRECISION_HELP = (
+    f"Train the steps as your training does, by Lightning's names: {', '.join(PRECISIONS)}. "
+    "Default: the script's `precision`, else the model as given."
+)
+
+
+def _check_precision(precision: str | None) -> None:
+    if precision is not None and precision not in PRECISIONS:
+        raise UsageError(f"--precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+
+
 @app.command(epilog=EXIT_CODES_HELP)
 def diagnose(
     script: Annotated[Path, typer.Argument(help="Model script defining `model` and `data` (see the README).")],
@@ -241,6 +252,7 @@ def diagnose(
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    precision: Annotated[str | None, typer.Option(help=PRECISION_HELP)] = None,
 ) -> None:
     """Run a few instrumented training steps of SCRIPT and judge every layer's gradients."""
     # Imported here, not at the top: the advice and the doors load torch, which --help must not
@@ -253,7 +265,8 @@ def diagnose(
     with _exits(debug, lambda _exc: "interrupted; nothing was written"):
         _check_diagnose(steps, budget, seed)
         outputs = _checked_outputs(json_path, csv_path, plots, [script])
-        config = RunConfig(script=script, steps=steps, budget=budget or None, seed=seed, device=device, verify=verify)
+        _check_precision(precision)
+        config = RunConfig(script, steps, budget or None, seed, device, verify, precision)
         with progress_bar(enabled=not quiet) as progress:
             report = run_diagnosis(config, progress=progress, announce=None if quiet else _announce)
         _deliver(report, outputs, quiet)

@@ -21,6 +21,8 @@ DEFAULT_STEPS = 20
 # Seconds for a whole diagnosis, start-up included: what a CI smoke check can spend.
 DEFAULT_BUDGET = 90.0
 DEFAULT_SEED = 0
+# The precisions a diagnose run can take, by Lightning's names (gradscope/doors/precision.py).
+PRECISIONS = ("32-true", "16-mixed", "bf16-mixed", "16-true", "bf16-true")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class RunConfig:
     seed: int = DEFAULT_SEED
     device: str = "auto"
     verify: bool = True
+    precision: str | None = None  # --precision; None: the script's `precision`, else as the script gives the model
 
 
 @dataclass(frozen=True)

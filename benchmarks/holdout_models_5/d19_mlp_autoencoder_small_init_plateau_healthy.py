@@ -35,8 +35,12 @@ for _ in range(8):
     data.append((_x, _x.clone()))
 
 model = nn.Sequential(
-    nn.Linear(32, 64), nn.Tanh(), nn.Linear(64, 4),  # encoder to a 4-d code
-    nn.Linear(4, 64), nn.Tanh(), nn.Linear(64, 32),  # decoder
+    nn.Linear(32, 64),
+    nn.Tanh(),
+    nn.Linear(64, 4),  # encoder to a 4-d code
+    nn.Linear(4, 64),
+    nn.Tanh(),
+    nn.Linear(64, 32),  # decoder
 )
 # small init everywhere (std 1e-3, zero biases): the decoder starts by predicting ~0, the uninformative
 # answer, and every gradient passes through a product of tiny weights

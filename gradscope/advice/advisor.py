@@ -27,6 +27,9 @@ class Advisor:
     notes: list[Note] = field(default_factory=list)
     withdrawn: dict[str, str] = field(default_factory=dict)  # code -> why a replay set the finding aside
     out_of_time: str | None = None  # why the budget ended verification, once it did
+    # Findings whose number could not be tried at all (an lr that is not a number): no replay
+    # spoke against them, so none withdraws them.
+    untried: set[str] = field(default_factory=set)
 
     @property
     def replaying(self) -> bool:
@@ -49,11 +52,17 @@ class Advisor:
         conservative_first: bool,
         calmer: Calm | None = None,
         likely: Sequence[float] = (),
+        lr_base: float | None = None,
     ) -> tuple[Trial, Verified] | None:
-        """The clip threshold or LR factor among `values` whose replay beats the measured run most."""
+        """The clip threshold or LR factor among `values` whose replay beats the measured run most;
+        a learning rate must also make the replay's own loss fall (Replayer.falls). `lr_base`: the
+        rate the factors multiply where the optimizer's lr is not a number (replay.Change)."""
         assert self.replayer is not None
-        candidates = [(f"{kind}={v:g}", Change(clip=v) if kind == "clip" else Change(lr_scale=v), v) for v in values]
-        chosen, _ = self.replayer.best(candidates, conservative_first, calmer, likely)
+        candidates = [
+            (f"{kind}={v:g}", Change(clip=v) if kind == "clip" else Change(lr_scale=v, lr_base=lr_base), v)
+            for v in values
+        ]
+        chosen, _ = self.replayer.best(candidates, conservative_first, calmer, likely, must_fall=kind == "lr")
         return None if chosen is None else (chosen, self.replayer.verified(chosen, calmer))
 
     def replayed(self, what: str) -> str:

@@ -4,7 +4,8 @@
   percentile), the norm at which one SGD step moves the weights 1e-2 of their norm, the
   common default 1.0, and after a burst a few times the norm before it.
 - learning_rate: a range test of factors around the current rate, plus the factors at
-  which the median dense layer would move 1e-3 (typical) or 1e-2 (brisk) of its norm a step.
+  which the median dense layer would move 1e-3 (typical) or 1e-2 (brisk) of its norm a step,
+  each kept only when the rate it gives lies in the range that optimizer is used at (USABLE).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from gradscope.data.rates import RateKind
 from gradscope.data.records import Finding, RunRecord
 
 # Healthy steps move a layer about 1e-3 of its norm (Karpathy's update:data ratio); 1e-2 is
@@ -42,6 +45,63 @@ MOST_REPLAYS = (4 + len(BURST_CLIP_FACTORS)) + (len(LR_CUTS) + 2) + (len(LR_RAIS
 
 # Whether a replay's loss curve stays below a finding's spike (see calm_after).
 Calm = Callable[[Sequence[float]], bool]
+
+
+@dataclass(frozen=True)
+class Usable:
+    """The learning rates one family of optimizers is trained at. A rate outside is never offered:
+    SGD at 3e-24 "cures" an exploding net only by not moving it, and a number like that costs
+    the user's trust in every other number; where the measurements call for one, the cause of
+    the problem lies elsewhere (the init, the inputs' scale)."""
+
+    family: str  # as a note names it
+    low: float
+    high: float
+
+    def holds(self, lr: float) -> bool:
+        return math.isfinite(lr) and self.low <= lr <= self.high
+
+
+# SGD and its kin (the step is lr x gradient): Bengio, "Practical recommendations for
+# gradient-based training of deep architectures" (2012, arXiv:1206.5533, section 3.1.1) puts the
+# rate for standardised inputs "less than 1 and greater than 1e-6"; the top is raised to 10 for
+# large batches (Goyal et al. 2017, "Accurate, Large Minibatch SGD": 0.1 per 256 examples, 3.2
+# at 8k), L-BFGS's and schedule-free SGD's rates of about 1.
+SGD_LIKE = Usable("SGD-like", 1e-6, 10.0)
+# Adam and its kin (the step is about lr per weight whatever the gradient): 1e-3 is the default
+# (Kingma & Ba 2015), fine-tunes go down to 1e-5..1e-6 (BERT 2e-5..5e-5, Devlin et al. 2019),
+# preference tuning to 5e-7 (DPO, Rafailov et al. 2023); above 0.1 a step moves a typical weight
+# by more than its size (Adafactor's relative step stops at 1e-2, Adagrad's default is 1e-2).
+ADAM_LIKE = Usable("Adam-like", 1e-7, 0.1)
+# Adafactor's relative step with scale_parameter (a step relative to each weight's RMS): the
+# Adafactor paper caps it at 1e-2 (Shazeer & Stern 2018, rho_t = min(1e-2, 1/sqrt(t))), so an
+# explicit rate in its place stays at or under that cap.
+RELATIVE_LIKE = Usable("Adafactor relative-step", 1e-7, 1e-2)
+# Learning-rate-free optimizers, whose lr multiplies a step size they estimate (Prodigy,
+# D-Adaptation; Adadelta's lr scales its own step the same way): lr=1 is the recommended
+# setting, and Prodigy's README (github.com/konstmish/prodigy) forces a smaller or larger
+# estimate with a factor of 0.1..10 (d_coef 0.1, 0.5, 2, 10).
+MULTIPLIER_LIKE = Usable("learning-rate-free", 0.1, 10.0)
+# An optimizer gradscope does not know: the union of the ranges above.
+ANY_OPTIMIZER = Usable("all", 1e-7, 10.0)
+# Names (lower-cased substrings) that tell the family; the optimizer's own kind of rate first.
+ADAM_MARKS = ("adam", "adagrad", "rmsprop", "adafactor", "lion", "lamb", "adan", "sophia", "muon", "shampoo", "soap")
+SGD_MARKS = ("sgd", "lbfgs", "rprop", "lars")
+MULTIPLIER_NAMES = ("adadelta",)
+
+
+def usable_range(optimizer: str, kind: RateKind = RateKind.NUMBER) -> Usable:
+    """The rates `optimizer` (its class name; the first of "A + B") is used at, its kind of rate first."""
+    name = optimizer.split(" + ", maxsplit=1)[0].lower()
+    if kind is RateKind.MULTIPLIER or name in MULTIPLIER_NAMES:
+        return MULTIPLIER_LIKE
+    if kind.relative and not kind.unscaled:
+        return RELATIVE_LIKE
+    if any(mark in name for mark in ADAM_MARKS):
+        return ADAM_LIKE
+    if any(mark in name for mark in SGD_MARKS):
+        return SGD_LIKE
+    return ANY_OPTIMIZER
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -30,9 +30,10 @@ from gradscope.advice.candidates import (
     percentile,
     round_sig,
 )
+from gradscope.advice.knobs import Knob
 from gradscope.data.notes import Note, NoteCode
+from gradscope.data.rates import RELATIVE_CAP
 from gradscope.data.records import Finding, Recommendation
-from gradscope.data.summary import lr_schedule
 from gradscope.diagnosis.remedies import Clip, LearningRate
 
 
@@ -104,15 +105,12 @@ def clip(advisor: Advisor, why: str, burst_of: Finding | None = None) -> Recomme
     )
 
 
-def _unverified_lr(advisor: Advisor, why: str, scales: list[float]) -> Recommendation:
-    facts = advisor.diagnosis.facts
-    current = facts.lr[0] if facts.lr else math.nan
+def _unverified_lr(why: str, knob: Knob, scales: list[float]) -> Recommendation:
     scale = scales[len(scales) // 2]
-    scheduled = lr_schedule(advisor.record)
-    if scheduled is not None:
+    if knob.scheduled is not None:
         # A scheduler moved the rate while it was measured (warm-up, decay): the first step's
         # rate is not the one to scale; the update ratios scale with the whole schedule.
-        low, high = scheduled
+        low, high = knob.scheduled
         peak = fmt(round_sig(high * scale))
         return Recommendation(
             action="learning_rate",
@@ -122,28 +120,72 @@ def _unverified_lr(advisor: Advisor, why: str, scales: list[float]) -> Recommend
                 f"scaled x{fmt(scale)} from the measured update ratios (not verified by a replay); a "
                 f"schedule moved the rate between {fmt(low)} and {fmt(high)} over the measured steps, "
                 f"so scale the whole schedule (the highest rate measured, {fmt(high)}, becomes {peak}; "
-                "a warm-up longer than the measured steps peaks higher)"
+                f"a warm-up longer than the measured steps peaks higher){knob.how()}"
             ),
             code=f"# every learning rate of the schedule x{fmt(scale)} (highest measured lr -> {peak})",
         )
+    lr = round_sig(knob.base * scale)
     return Recommendation(
         action="learning_rate",
-        numbers={"lr": round_sig(current * scale), "current_lr": current},
+        numbers={"lr": lr, "current_lr": knob.base},
         why=why,
-        how=f"scaled x{fmt(scale)} from the measured update ratios (not verified by a replay)",
-        code=f"{facts.optimizer}(model.parameters(), lr={fmt(round_sig(current * scale))})",
+        how=f"scaled x{fmt(scale)} from the measured update ratios (not verified by a replay){knob.how()}",
+        code=knob.code(lr),
     )
 
 
+def _elsewhere(advisor: Advisor, knob: Knob, direction: str, wanted: list[float], tried: list[float]) -> None:
+    """No usable rate cures it and the update ratios call for an unusable one: the note says so."""
+    rate = knob.scaled(advisor.replaying)
+    # Of the rates the update ratios call for, the one nearest the current rate: the claim at its mildest.
+    nearest = (max if direction == "down" else min)(wanted) if wanted else None
+    fields = {
+        "optimizer": knob.optimizer,
+        "family": knob.usable.family,
+        "low": knob.usable.low,
+        "high": knob.usable.high,
+        "wanted": None if nearest is None else fmt(round_sig(rate * nearest, 1)),
+        "tried": [fmt(rate * s) for s in tried],
+        "replayed": advisor.replaying,
+    }
+    advisor.notes.append(Note(NoteCode.LR_ELSEWHERE, fields))
+
+
+def _usable_scales(advisor: Advisor, knob: Knob, direction: str, why: str) -> tuple[list[float], list[float]] | None:
+    """The factors to try, those whose rate lies in the usable range, and the ones the measured update
+    ratios call for that lie outside it; None (and a note) when there is nothing to try."""
+    missing = knob.missing(advisor.replaying)
+    if missing is not None:
+        advisor.notes.append(Note(NoteCode.LR_NO_NUMBER, {"optimizer": knob.optimizer, "why": missing}))
+        advisor.untried.add(why)
+        return None
+    scales = lr_scales(direction, advisor.diagnosis.facts.median_update_ratio())
+    rate = knob.scaled(advisor.replaying)
+    if knob.kind.warmup and direction == "up" and rate > 0:
+        # Adafactor's own rate without its warm-up (warmup_init=False): the likeliest cure, tried too.
+        scales = sorted({*scales, RELATIVE_CAP / rate})
+    kept = [s for s in scales if knob.usable.holds(rate * s)]
+    # The factors derived from the update ratios (not the fixed grid) that give a rate out of range.
+    derived = [s for s in scales if s not in GRID_SCALES[direction]]
+    unusable = [s for s in derived if s not in kept]
+    # Without replays, measurements that ask only for rates no one uses are the whole evidence.
+    if not kept or (derived and unusable == derived and not advisor.replaying):
+        _elsewhere(advisor, knob, direction, unusable, [])
+        return None
+    return kept, unusable
+
+
 def learning_rate(advisor: Advisor, direction: str, why: str, calmer: Calm | None = None) -> Recommendation | None:
-    """A learning rate `direction` ("down" or "up") from the current one, by a replayed range test."""
+    """A learning rate `direction` ("down" or "up") from the current one, by a replayed range test,
+    only ever within the range the optimizer is used at (candidates.Usable)."""
     facts = advisor.diagnosis.facts
-    current = facts.lr[0] if facts.lr else math.nan
-    measured = facts.median_update_ratio()
-    scales = lr_scales(direction, measured)
-    tried = [fmt(current * s) for s in scales]
+    knob = Knob.of(advisor.record, facts.lr[0] if facts.lr else math.nan)
+    usable = _usable_scales(advisor, knob, direction, why)
+    if usable is None:
+        return None
+    scales, unusable = usable
     if not advisor.replaying:
-        return _unverified_lr(advisor, why, scales)
+        return _unverified_lr(why, knob, scales)
     try:
         # Going down, prefer the gentlest cut that works; going up, the smallest raise.
         best = advisor.best(
@@ -152,25 +194,31 @@ def learning_rate(advisor: Advisor, direction: str, why: str, calmer: Calm | Non
             conservative_first=True,
             calmer=calmer,
             likely=[s for s in scales if s not in GRID_SCALES[direction]],  # derived from the measured update ratio
+            lr_base=knob.lr_base,
         )
     except OutOfTime as exc:
         advisor.spent(exc)
-        return _unverified_lr(advisor, why, scales)
+        return _unverified_lr(why, knob, scales)
+    tried = [fmt(knob.base * s) for s in scales]
     if best is None:
-        note = {"knob": "learning rate", "tried": tried, "spike": calmer is not None}
-        advisor.notes.append(Note(NoteCode.NOTHING_HELPED, note))
+        if unusable:
+            _elsewhere(advisor, knob, direction, unusable, scales)
+        else:
+            note = {"knob": "learning rate", "tried": tried, "spike": calmer is not None}
+            advisor.notes.append(Note(NoteCode.NOTHING_HELPED, note))
         return None
     chosen, verified = best
-    lr = round_sig(current * chosen.value)
+    lr = round_sig(knob.base * chosen.value)
     return Recommendation(
         action="learning_rate",
-        numbers={"lr": lr, "current_lr": current, "scale": chosen.value},
+        numbers={"lr": lr, "current_lr": knob.base, "scale": chosen.value},
         why=why,
         how=(
             f"range test from the same start: lr in {tried} (x{', x'.join(fmt(s) for s in scales)}; "
-            f"the median dense layer moved {fmt(measured)} of its norm per step, "
+            f"the median dense layer moved {fmt(facts.median_update_ratio())} of its norm per step, "
             f"~{fmt(TARGET_UPDATE_RATIO)} is typical), lowest final loss after {advisor.replay_steps} steps"
+            f"{knob.how()}"
         ),
-        code=f"{facts.optimizer}(model.parameters(), lr={fmt(lr)})",
+        code=knob.code(lr),
         verified=verified,
     )

@@ -88,6 +88,7 @@ def _numbers(advisor: Advisor, rule: Rule, finding: Finding) -> list[Recommendat
     if remedy.supplementary:
         return [rec for rec in made if rec.verified is not None and rec.verified.improved]
     unconfirmed = remedy.unconfirmed is not None and remedy.numbers() and not made and advisor.replaying
+    unconfirmed = unconfirmed and finding.code not in advisor.untried
     if unconfirmed and (remedy.unconfirmed_if is None or remedy.unconfirmed_if(advisor.diagnosis.facts)):
         advisor.withdrawn[finding.code] = str(remedy.unconfirmed)
     return made

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import torch
 
 from gradscope.advice.budget import Clock, OutOfTime
+from gradscope.data.rates import RELATIVE_CAP, as_number, kind_of
 from gradscope.data.records import Verified
 
 # The loss must fall at least this much (relative) for a change to count as better.
@@ -57,6 +58,9 @@ class Change:
 
     clip: float | None = None
     lr_scale: float | None = None
+    # The rate lr_scale multiplies where a group's lr is not a number it can scale (Adafactor's
+    # relative step): the replay sets lr = lr_base x lr_scale with relative_step=False.
+    lr_base: float | None = None
     reinit: tuple[str, ...] = ()  # layers re-initialised with kaiming_normal_ and zero bias
     swap: tuple[str, ...] = ()  # activation modules replaced for the run
     swap_to: str = "ReLU"
@@ -67,8 +71,7 @@ class Change:
     def apply(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Callable[[], None]:
         """Change the freshly reset model and optimizer; return what undoes the module swaps."""
         if self.lr_scale is not None:
-            for group in optimizer.param_groups:
-                group["lr"] = float(group["lr"]) * self.lr_scale
+            _scale_rates(optimizer, self.lr_scale, self.lr_base)
         _reinit(model, self.reinit)
         undo = _swap(model, self.swap, self.swap_to)
 
@@ -77,6 +80,22 @@ class Change:
                 setattr(parent, child, old)
 
         return restore
+
+
+def _scale_rates(optimizer: torch.optim.Optimizer, scale: float, base: float | None) -> None:
+    """Every group's learning rate x `scale`, through the knob the optimizer steps by."""
+    for group in optimizer.param_groups:
+        if kind_of(group).relative:
+            # transformers' Adafactor: its relative step becomes an explicit lr, the same step
+            # size at scale 1 (with the same scale_parameter), so the rate can be scaled.
+            group["relative_step"] = False
+            group["warmup_init"] = False
+            group["lr"] = (RELATIVE_CAP if base is None else base) * scale
+            continue
+        rate = group.get("lr")
+        number = rate if isinstance(rate, torch.Tensor) else as_number(rate)
+        if number is not None:  # a multiplier (Prodigy, D-Adaptation) scales as a rate does
+            group["lr"] = float(number) * scale
 
 
 def _reinit(model: torch.nn.Module, names: tuple[str, ...]) -> None:
@@ -222,14 +241,23 @@ class Replayer:
             return False
         return not math.isfinite(before) or after <= before + IMPROVEMENT * abs(before)
 
+    @staticmethod
+    def falls(trial: Trial) -> bool:
+        """The replay's loss ends clearly below where it started. Beating a measured run that blew
+        up is not enough for a learning rate: one small enough (SGD at 3e-24) beats it by holding
+        the loss at its start, which cures nothing."""
+        return bool(trial.losses) and improved(trial.losses[0], trial.final())
+
     def best(
         self,
         candidates: Sequence[tuple[str, Change, float]],
         conservative_first: bool,
         calmer: Callable[[Sequence[float]], bool] | None = None,
         likely: Sequence[float] = (),
+        must_fall: bool = False,
     ) -> tuple[Trial | None, list[Trial]]:
-        """The candidate with the lowest final loss among those better than the measured run.
+        """The candidate with the lowest final loss among those better than the measured run
+        (and, with `must_fall`, whose own loss fell: see `falls`).
 
         Candidates whose value is in `likely` are replayed first, so a budget that cannot pay
         for every replay goes to the probable winner; the choice is made in the given order.
@@ -247,7 +275,7 @@ class Replayer:
                 self.skipped.extend(candidates[j][0] for j in order if j not in done)
                 break
         trials = [done[i] for i in sorted(done)]
-        good = [tr for tr in trials if self.better(tr, calmer)]
+        good = [tr for tr in trials if self.better(tr, calmer) and (not must_fall or self.falls(tr))]
         if not good:
             return None, trials
         ordered = good if conservative_first else list(reversed(good))

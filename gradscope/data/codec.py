@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gradscope.data.notes import Note, NoteCode, Voice
+from gradscope.data.rates import RateKind
 from gradscope.data.records import (
     SCHEMA_VERSION,
     Finding,
@@ -141,6 +142,12 @@ def _step_dict(record: RunRecord, s: StepRecord) -> dict[str, Any]:
                 "zero_grad_frac": _num(s.zero_grad_frac[i]),
                 "dead_unit_frac": _num(s.dead_unit_frac[i]) if s.dead_unit_frac else None,
                 "has_grad": s.has_grad[i],
+                # Only for bf16/fp16 weights, so a float32 report reads as it always did.
+                **(
+                    {"lost_frac": _num(s.lost_frac[i]), "update_spacings": _num(s.update_spacings[i])}
+                    if s.lost_frac
+                    else {}
+                ),
             }
             for i, layer in enumerate(record.layers)
         },
@@ -205,6 +212,16 @@ def _run_dict(run: RunInfo) -> dict[str, Any]:
         "partial": run.partial,
         "cut": run.cut,
         "budget_s": run.budget_s,
+        # Only when the rate is not the group's plain lr (absent: "number"), so reports of
+        # ordinary optimizers read as they always have.
+        **({} if run.lr_kind is RateKind.NUMBER else {"lr_kind": run.lr_kind.value}),
+        # Only when said or measured, so a report without them reads as it always did.
+        **({"precision": run.precision} if run.precision is not None else {}),
+        **(
+            {"loss_scales": [_num(v) for v in run.loss_scales], "scaler_iterations": run.scaler_iterations}
+            if run.loss_scales
+            else {}
+        ),
     }
 
 
@@ -272,7 +289,16 @@ def _step_record(s: Mapping[str, Any], names: list[str]) -> StepRecord:
         zero_grad_frac=tuple(_float(per[n]["zero_grad_frac"]) for n in names),
         has_grad=tuple(bool(per[n]["has_grad"]) for n in names),
         dead_unit_frac=tuple(_float(per[n].get("dead_unit_frac")) for n in names),
+        lost_frac=_optional(per, names, "lost_frac"),
+        update_spacings=_optional(per, names, "update_spacings"),
     )
+
+
+def _optional(per: Mapping[str, Any], names: list[str], key: str) -> tuple[float, ...]:
+    """A per-layer figure only some reports carry (bf16/fp16 weights): () when absent."""
+    if not any(key in per[n] for n in names):
+        return ()
+    return tuple(_float(per[n].get(key)) for n in names)
 
 
 def _run_info(r: Mapping[str, Any]) -> RunInfo:
@@ -301,6 +327,10 @@ def _run_info(r: Mapping[str, Any]) -> RunInfo:
         partial=bool(r.get("partial", False)),
         cut=str(r["cut"]) if r.get("cut") is not None else None,
         budget_s=float(r["budget_s"]) if r.get("budget_s") is not None else None,
+        lr_kind=RateKind(r.get("lr_kind", RateKind.NUMBER.value)),
+        precision=str(r["precision"]) if r.get("precision") is not None else None,
+        loss_scales=tuple(_float(v) for v in r.get("loss_scales", [])),
+        scaler_iterations=int(r.get("scaler_iterations", 0)),
     )
 
 

@@ -106,7 +106,10 @@ def _lr_elsewhere(f: Mapping[str, Any], _voice: Voice) -> str:
         "the cause lies elsewhere: steps out of scale with the weights, as an init or unscaled "
         "inputs make them; fix that first"
     )
-    wanted = f"the update ratios call for a learning rate of about {f['wanted']}, outside {usable}"
+    if f.get("wanted") is None:
+        wanted = f"every rate the range test would try lies outside {usable}"
+    else:
+        wanted = f"the update ratios call for a learning rate of about {f['wanted']}, outside {usable}"
     if f["replayed"] and f["tried"]:
         return f"no learning rate in {list(f['tried'])} made the loss fall; {wanted}: none is recommended, {cause}"
     return f"{wanted}: none is recommended, {cause}"

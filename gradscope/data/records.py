@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import ClassVar
 
 from gradscope.data.notes import Note, Voice
+from gradscope.data.rates import RateKind
 
 SCHEMA_VERSION = 1
 
@@ -163,6 +164,10 @@ class RunInfo:
     partial: bool = False
     cut: str | None = None
     budget_s: float | None = None  # the time budget the run was planned in; None = none
+    # What `lr` holds for the first param group (data/rates.py): the group's lr, Adafactor's
+    # relative step (lr=None), a multiplier of a learning-rate-free optimizer's estimated step,
+    # or NaN for an lr that is not a number.
+    lr_kind: RateKind = RateKind.NUMBER
     # The precision the steps ran in, by Lightning's names ("bf16-true", "16-mixed", ...);
     # None: not said (the weights' dtype is `dtype`).
     precision: str | None = None

@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from gradscope.doors.precision import AS_GIVEN, LOW, Mode, convert, master_weights
 from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user, describe
 from gradscope.load.script import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, to_device, where
 from gradscope.recording.recorder import Recorder
@@ -52,7 +53,7 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     try:
-        import numpy
+        import numpy  # noqa: PLC0415  (optional: seeded only when the user's script can use it)
 
         numpy.random.seed(seed % (2**32))
     except ImportError:  # numpy is optional for user scripts
@@ -106,16 +107,22 @@ class Session:
     seed: int
     initial: InitialState
     dtype: torch.dtype
+    mode: Mode = AS_GIVEN  # the precision the steps take, as the user's training does
 
     @classmethod
-    def start(cls, problem: Problem, device: torch.device, seed: int) -> Session:
+    def start(cls, problem: Problem, device: torch.device, seed: int, precision: str | None = None) -> Session:
         model = problem.model
+        mode = Mode.of(precision)
         try:
             call_user(model.to, device)
+            if mode.weights is not None:
+                call_user(convert, model, mode.weights)
+            elif mode.autocast is not None and any(p.dtype in LOW for p in model.parameters()):
+                call_user(convert, model, torch.float32)  # mixed precision keeps float32 weights
         except USER_ERRORS as exc:
             raise blame(exc, f"moving the model to {device} raised {describe(exc)}") from exc
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
-        return cls(problem, device, seed, InitialState(model), dtype)
+        return cls(problem, device, seed, InitialState(model), dtype, mode)
 
     def close(self) -> None:
         self.initial.discard()
@@ -135,16 +142,26 @@ class Session:
                 "the optimizer holds none of the model's trainable parameters, so nothing would train; "
                 "build it from the `params` it is given (model.parameters())"
             )
+        # Schedule-free optimizers step only in train mode (their training loop calls
+        # optimizer.train() as it calls model.train()); a script's optimizer() need not.
+        train = getattr(optimizer, "train", None)
+        if callable(train):
+            try:
+                call_user(train)
+            except USER_ERRORS as exc:
+                raise blame(exc, f"optimizer.train() raised {describe(exc)}") from exc
         return optimizer
 
     def batch(self, step: int) -> Any:
         return to_device(self.problem.batches[step], self.device, self.dtype)
 
-    def loss(self, batch: Any) -> torch.Tensor:
-        """The user's loss for one batch, checked to be a scalar that can be differentiated."""
+    def loss(self, batch: Any, mode: Mode | None = None) -> torch.Tensor:
+        """The user's loss for one batch (under autocast in a mixed precision), checked to be a
+        scalar that can be differentiated."""
         problem = self.problem
         try:
-            value = problem.loss_of(problem.model, batch)
+            with (mode or self.mode).forward(self.device):
+                value = problem.loss_of(problem.model, batch)
         except GradscopeError:
             raise
         except USER_ERRORS as exc:
@@ -183,6 +200,7 @@ class Session:
         clip: float | None = None,
         progress: Callable[[int], None] | None = None,
         go_on: Callable[[int, torch.Tensor], bool] | None = None,
+        precision: str | None = None,
     ) -> tuple[list[float], Recorder | None]:
         """Train up to `steps` steps from the initial state; return the losses and the recorder (its records).
 
@@ -190,20 +208,38 @@ class Session:
         `setup` changes the reset model and optimizer for a replay and returns its undo;
         `clip` clips the gradient norm before each step; `go_on(done, loss)`, called at each
         step boundary, ends the run early when it returns False (a budget, a stop request,
-        a replay whose outcome is clear).
+        a replay whose outcome is clear); `precision` runs a replay in another precision than
+        the session's (Lightning's names: "bf16-mixed" keeps float32 master weights).
         """
+        mode = self.mode if precision is None else Mode.of(precision)
+        with master_weights(self.problem.model, mode):
+            return self._run(steps, mode, recorded, setup, clip, progress, go_on)
+
+    def _run(
+        self,
+        steps: int,
+        mode: Mode,
+        recorded: bool,
+        setup: Callable[[torch.nn.Module, torch.optim.Optimizer], Callable[[], None]] | None,
+        clip: float | None,
+        progress: Callable[[int], None] | None,
+        go_on: Callable[[int, torch.Tensor], bool] | None,
+    ) -> tuple[list[float], Recorder | None]:
         model = self.problem.model
         optimizer = self.reset()
         undo = setup(model, optimizer) if setup is not None else None
-        watcher = Recorder(model, optimizer) if recorded else None
+        scaler = mode.scaler_for(self.device)
+        watcher = Recorder(model, optimizer, scaler=scaler) if recorded else None
         losses: list[torch.Tensor] = []
         params = [p for p in model.parameters() if p.requires_grad]
 
         def gradient(batch: Any) -> torch.Tensor:
             self._zero(model, optimizer)
-            value = self.loss(batch)
-            self.backward(value)
+            value = self.loss(batch, mode)
+            self.backward(value if scaler is None else scaler.scale(value))
             if clip is not None:
+                if scaler is not None:
+                    scaler.unscale_(optimizer)  # clip the true gradients, as a user's AMP loop must
                 torch.nn.utils.clip_grad_norm_(params, clip)
             return value
 
@@ -212,7 +248,7 @@ class Session:
         failed = True
         try:
             for step in range(steps):
-                losses.append(self._take_step(step, optimizer, gradient, watcher))
+                losses.append(self._take_step(step, optimizer, gradient, watcher, scaler))
                 if progress is not None:
                     progress(step + 1)
                 if go_on is not None and not go_on(step + 1, losses[-1]):
@@ -232,10 +268,14 @@ class Session:
         optimizer: torch.optim.Optimizer,
         gradient: Callable[[Any], torch.Tensor],
         watcher: Recorder | None,
+        scaler: Any = None,
     ) -> torch.Tensor:
         """One optimizer step on the step's batch; its loss, detached (NaN when a closure never ran)."""
         batch = self.batch(step)
-        if type(optimizer).__name__ in CLOSURE_OPTIMIZERS:
+        closure_optimizer = type(optimizer).__name__ in CLOSURE_OPTIMIZERS
+        if closure_optimizer and scaler is not None:
+            raise UsageError(f"16-mixed needs a GradScaler, which cannot step {type(optimizer).__name__} (a closure)")
+        if closure_optimizer:
             first: list[torch.Tensor] = []
 
             def closure() -> torch.Tensor:
@@ -249,7 +289,10 @@ class Session:
         value = gradient(batch)
         if watcher is not None:
             watcher.loss(value)
-        self._step(optimizer, None)
+        if scaler is None:
+            self._step(optimizer, None)
+        else:
+            self._step(optimizer, None, scaler)
         return value.detach()
 
     def _zero(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
@@ -261,9 +304,12 @@ class Session:
         except USER_ERRORS as exc:
             raise blame(exc, f"zero_grad() raised {describe(exc)}{where(exc, self.problem.script)}") from exc
 
-    def _step(self, optimizer: torch.optim.Optimizer, closure: Any) -> None:
+    def _step(self, optimizer: torch.optim.Optimizer, closure: Any, scaler: Any = None) -> None:
         try:
-            if closure is None:
+            if scaler is not None:
+                call_user(scaler.step, optimizer)  # skips the step on inf/NaN gradients
+                scaler.update()
+            elif closure is None:
                 call_user(optimizer.step)
             else:
                 call_user(optimizer.step, closure)

@@ -17,18 +17,16 @@ import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional
 
 from gradscope import errors
+from gradscope.config import PRECISIONS
 from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user, describe
-
-# describe, isolated and quiet_stdout are re-exported (`as`) for the diagnose door, which still
-# imports them from here (doors/diagnose.py, doors/session.py); they live in errors and sandbox.
 from gradscope.load.sandbox import MODULE_NAME, PREEXISTING, no_bytecode
-
-if TYPE_CHECKING:
-    import torch
-    from torch import nn
 
 LossFn = Callable[["nn.Module", Any], "torch.Tensor"]
 OptimizerFactory = Callable[[Iterable["torch.nn.Parameter"]], "torch.optim.Optimizer"]
@@ -52,6 +50,8 @@ class Problem:
     # Filled on the first forward: the classes of a cross-entropy loss gradscope computed or read
     # from a Hugging Face output's logits ({"classes": C}); empty when the loss is the script's own.
     loss_shape: dict[str, int] = field(default_factory=dict)
+    # The script's `precision` (Lightning's names: "bf16-mixed", "16-mixed", "bf16-true", ...), if any.
+    precision: str | None = None
 
 
 def where(exc: BaseException, script: Path) -> str:
@@ -120,7 +120,6 @@ def import_script(path: Path) -> types.ModuleType:
 
 
 def _build_model(module: types.ModuleType, path: Path) -> nn.Module:
-    from torch import nn
 
     if not hasattr(module, "model"):
         raise ScriptError(f"{path.name} defines no `model`; add `model = MyNet()` (an nn.Module)")
@@ -208,8 +207,6 @@ def _output_loss(output: Any) -> Any:
 
 def _default_loss(output: Any, target: Any) -> tuple[Any, str, int | None]:
     """The loss gradscope picks, its name, and the classes when it is a cross-entropy."""
-    import torch
-    from torch.nn import functional
 
     if isinstance(output, tuple | list) and output and isinstance(output[0], torch.Tensor):
         output = output[0]  # (logits, extras) outputs: the first element is the prediction
@@ -244,7 +241,6 @@ def _default_loss(output: Any, target: Any) -> tuple[Any, str, int | None]:
 
 def _batch_size(value: Any) -> int | None:
     """Leading size of the first tensor in a batch, or None if it holds none."""
-    import torch
 
     if isinstance(value, torch.Tensor):
         return int(value.shape[0]) if value.dim() > 0 else None
@@ -331,7 +327,6 @@ def _note_classes(shape: dict[str, int], classes: int | None) -> None:
 
 
 def _optimizer_factory(module: types.ModuleType, path: Path) -> tuple[OptimizerFactory, bool]:
-    import torch
 
     given = getattr(module, "optimizer", None)
     if given is None:
@@ -378,6 +373,7 @@ def _load(path: Path, steps: int) -> Problem:
     shape: dict[str, int] = {}
     loss_of, source = _loss_function(module, shape)
     make_optimizer, default = _optimizer_factory(module, path)
+    precision = _precision(module, path)
     return Problem(
         script=path,
         model=model,
@@ -387,12 +383,25 @@ def _load(path: Path, steps: int) -> Problem:
         default_optimizer=default,
         loss_source=source,
         loss_shape=shape,
+        precision=precision,
     )
+
+
+def _precision(module: types.ModuleType, path: Path) -> str | None:
+    """The script's optional `precision`, one of Lightning's names."""
+    value = getattr(module, "precision", None)
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in PRECISIONS:
+        raise ScriptError(
+            f"{path.name}: `precision` is {value!r}; set it to one of {', '.join(repr(p) for p in PRECISIONS)} "
+            "(Lightning's names) or remove it"
+        )
+    return value
 
 
 def to_device(value: Any, device: Any, dtype: Any) -> Any:
     """Move tensors inside a batch to the device; floating tensors take the model's dtype."""
-    import torch
 
     if isinstance(value, torch.Tensor):
         if value.is_floating_point() and dtype is not None and value.dtype != dtype:

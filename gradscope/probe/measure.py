@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from gradscope.data.records import StepRecord
-from gradscope.probe import distributed, frozen, grads, lost, nonfinite, weights
+from gradscope.probe import distributed, frozen, grads, lost, nonfinite, rates, weights
 from gradscope.probe.distributed import Ranks
 from gradscope.probe.layout import Layout
 from gradscope.probe.losses import Losses
@@ -78,14 +78,14 @@ class Measure:
     # -- a step's start ------------------------------------------------------------
     def begin(self, optimizer: torch.optim.Optimizer, found: torch.Tensor | None) -> None:
         self.amp = None if found is None else (getattr(optimizer, "grad_scale", None), found)
-        lrs = [g["lr"] for g in optimizer.param_groups]
+        lrs = rates.read(optimizer)  # not always group["lr"]: Adafactor's relative step, NaN for lr=None
         # A learning rate held on the GPU (capturable and fused optimizers take one): float()
         # would wait for the device; it joins the step's one transfer instead (a copy, in
         # stream order, so the value read is the one float() would have read here).
         self.late_lr = [
             (i, lr.detach().reshape(1).to(self.device, torch.float64, copy=True))
             for i, lr in enumerate(lrs)
-            if on_device(lr)
+            if isinstance(lr, torch.Tensor) and on_device(lr)
         ]
         self.lr = tuple(0.0 if on_device(lr) else float(lr) for lr in lrs)
         self.parts.clear()

@@ -29,7 +29,7 @@ from torch import nn
 from gradscope import __version__
 from gradscope.data.notes import Note, NoteCode
 from gradscope.data.records import LayerInfo, RunInfo, RunRecord
-from gradscope.probe import Probe, StepLog
+from gradscope.probe import Probe, StepLog, rates
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,8 @@ def run_info(recorder: Recorder, origin: Origin, *, wall_s: float) -> RunInfo:
         dtype=str(first.dtype).replace("torch.", "") if first is not None else "float32",
         optimizer=type(optimizer).__name__,
         # The learning rates the run started with: a scheduler may have moved them since.
-        lr=records[0].lr if records else tuple(float(g["lr"]) for g in optimizer.param_groups),
+        lr=records[0].lr if records else tuple(float(v) for v in rates.read(optimizer)),
+        lr_kind=rates.kind(optimizer),
         torch=torch.__version__,
         gradscope=__version__,
         wall_s=round(wall_s, 3),

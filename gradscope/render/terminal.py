@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.text import Text
 
 from gradscope.data.notes import NoteCode
+from gradscope.data.rates import headline
 from gradscope.data.records import Report
 from gradscope.data.summary import LayerFigures, lr_schedule
 from gradscope.render.console.findings import finding_lines, set_aside_lines
@@ -49,6 +50,22 @@ TABLE_CHROME = 2
 # ---------------------------------------------------------------- header
 
 
+def precision_line(report: Report) -> str:
+    """The precision the steps ran in and, under a GradScaler, its scale over the run and the
+    share of steps it skipped; empty for a run that said neither (every float32 report)."""
+    run = report.record.run
+    parts = [f"precision {run.precision}"] if run.precision else []
+    if run.loss_scales:
+        scales = run.loss_scales
+        iterations = max(run.scaler_iterations, run.steps + run.skipped_steps)
+        share = run.skipped_steps / iterations if iterations else 0.0
+        parts.append(
+            f"loss scale {scales[0]:.3g} -> {scales[-1]:.3g} (min {min(scales):.3g}), "
+            f"{run.skipped_steps} of {iterations} steps skipped ({share:.0%})"
+        )
+    return " · ".join(parts)
+
+
 def _header(report: Report, g: Glyphs) -> list[Line]:
     run = report.record.run
     title = Text()
@@ -60,8 +77,11 @@ def _header(report: Report, g: Glyphs) -> list[Line]:
         size += f" ({run.trainable_params:,} trainable)"
     title.append(f" {g.dot} {size}")
     steps = f"{run.steps} steps" + (f" (measured every {run.every})" if run.every > 1 else "")
-    rate = f"{run.optimizer} lr {fmt_lr(run.lr)}"
+    shown = fmt_lr(run.lr)
     scheduled = lr_schedule(report.record)
+    if scheduled is not None and run.lr_kind.relative:  # Adafactor's own warm-up (warmup_init)
+        shown, scheduled = f"{scheduled[0]:.3g} to {scheduled[1]:.3g}", None
+    rate = f"{run.optimizer} {headline(run.lr_kind, shown)}"
     if scheduled is not None:
         rate += f" (scheduled: {scheduled[0]:.3g} to {scheduled[1]:.3g})"
     details = [
@@ -72,6 +92,9 @@ def _header(report: Report, g: Glyphs) -> list[Line]:
         f"{run.wall_s:.1f} s",
     ]
     lines = [Line(title), Line(Text(f" {g.dot} ".join(details), style="dim"))]
+    precision = precision_line(report)
+    if precision:
+        lines.append(Line(Text(precision, style="dim")))
     if run.partial:
         lines.append(
             Line(

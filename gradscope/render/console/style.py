@@ -36,6 +36,7 @@ VERDICT_STYLES: dict[Verdict, str] = {
     # The gradients themselves are fine; only the learning rate needs a change.
     Verdict.UNSTABLE: "bold #e5a50a",
     Verdict.STALLED: "bold #e5a50a",
+    Verdict.PRECISION: "bold #e5a50a",
 }
 
 VERDICT_MEANINGS: dict[Verdict, str] = {
@@ -46,6 +47,7 @@ VERDICT_MEANINGS: dict[Verdict, str] = {
     Verdict.DEAD: "units that never pass a gradient",
     Verdict.UNSTABLE: "the loss diverges or swings: learning rate too high",
     Verdict.STALLED: "weights barely move, loss flat: learning rate too low",
+    Verdict.PRECISION: "updates lost to bf16/fp16 rounding, or fp16 steps skipped by GradScaler",
 }
 
 # Rich styles only: the plots draw no severity.
@@ -80,7 +82,8 @@ def fmt(x: float | None) -> str:
 
 
 def fmt_lr(lrs: tuple[float, ...]) -> str:
-    distinct = sorted(set(lrs), key=lrs.index)
+    # Keyed by repr, not by value: NaN (an lr that is not a number) is never equal to itself.
+    distinct = list({repr(v): v for v in lrs}.values())
     if not distinct:
         return "?"
     if len(distinct) == 1:

@@ -32,7 +32,10 @@ class LoRALinear(nn.Module):
 
 torch.manual_seed(7)  # the weights do not depend on gradscope's --seed
 model = nn.Sequential(
-    LoRALinear(nn.Linear(IN, WIDTH)), nn.GELU(), LoRALinear(nn.Linear(WIDTH, WIDTH)), nn.GELU(),
+    LoRALinear(nn.Linear(IN, WIDTH)),
+    nn.GELU(),
+    LoRALinear(nn.Linear(WIDTH, WIDTH)),
+    nn.GELU(),
     LoRALinear(nn.Linear(WIDTH, CLASSES)),
 )
 _gen = torch.Generator().manual_seed(8)

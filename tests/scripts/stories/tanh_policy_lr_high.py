@@ -33,9 +33,7 @@ with torch.no_grad():
     _old_logp = _old.log_prob(_actions)
 _adv = torch.randn(BATCHES * BATCH, generator=_gen)
 _adv = (_adv - _adv.mean()) / _adv.std()
-data = list(
-    zip(_states.split(BATCH), _actions.split(BATCH), _adv.split(BATCH), _old_logp.split(BATCH), strict=True)
-)
+data = list(zip(_states.split(BATCH), _actions.split(BATCH), _adv.split(BATCH), _old_logp.split(BATCH), strict=True))
 
 
 def compute_loss(net, batch):
