@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from gradscope.advice.budget import Clock, OutOfTime
 from gradscope.cli import app
 from gradscope.config import RunConfig
-from gradscope.data.notes import Voice
+from gradscope.data.notes import NoteCode, Voice
 from gradscope.data.records import Verdict
 from gradscope.doors.diagnose import run_diagnosis
 
@@ -126,7 +126,7 @@ def test_verification_that_does_not_fit_is_said_not_faked(tmp_path: Path) -> Non
     assert report.verdict is Verdict.UNSTABLE
     assert report.recommendations, "the learning-rate finding still gets its (unverified) number"
     assert all(r.verified is None for r in report.recommendations)
-    assert any("time budget ran out" in n for n in report.said())
+    assert any(n.code is NoteCode.BUDGET_OUT for n in report.notes)
     assert not report.record.run.partial
 
 
@@ -160,7 +160,9 @@ def test_sigint_while_verifying_keeps_the_verdict_and_leaves_numbers_unverified(
     assert run.steps == 20  # the measured run was complete
     assert report.verdict is Verdict.UNSTABLE
     assert all(r.verified is None for r in report.recommendations)
-    assert any("SIGINT stopped the run" in n for n in report.said())
+    (note,) = [n for n in report.notes if n.code is NoteCode.NUMBERS_UNVERIFIED]
+    assert note.fields == {"why": "stopped", "by": "SIGINT"}
+    assert "SIGINT stopped the run" in note.text(report.voice)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -23,6 +23,7 @@ from torch.nn import functional as F
 import gradscope
 from gradscope.config import RunConfig
 from gradscope.data.codec import from_dict
+from gradscope.data.notes import NoteCode
 from gradscope.data.rates import RateKind
 from gradscope.data.records import Report, Verdict
 from gradscope.doors.diagnose import run_diagnosis
@@ -209,7 +210,7 @@ def test_an_lr_that_is_not_a_number_is_noted_and_its_finding_stands(tmp_path: Pa
     # withdrawn for want of a replay that never ran.
     assert report.verdict is Verdict.UNSTABLE
     assert not [r for r in report.recommendations if r.action == "learning_rate"]
-    assert any("learning rate is not a number" in said for said in report.said())
+    assert any(n.code is NoteCode.LR_NO_NUMBER for n in report.notes)
     data = _strict(dumps(report))
     assert data["run"]["lr"] == ["NaN"] and data["run"]["lr_kind"] == "none"
     _round_trip(report)

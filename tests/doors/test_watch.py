@@ -13,6 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import gradscope
+from gradscope.data.notes import NoteCode, Voice
 from gradscope.data.records import Verdict
 from gradscope.doors.watch import Watch
 from gradscope.render import json as report_json
@@ -239,7 +240,7 @@ def test_without_loss_the_report_says_loss_rules_did_not_run(tmp_path: Path) -> 
             opt.step()
     report = w.report()
     assert report.record.run.loss_source == "none"
-    assert any("did not run" in n for n in report.said())
+    assert any(n.code is NoteCode.NO_LOSS for n in report.notes)
     assert report.to_text().count("no loss was recorded") == 1  # the note, not the header again
     assert not any(f.code in {"GS301", "GS302"} for f in report.findings)
     w.save(tmp_path / "run.json")
@@ -423,10 +424,11 @@ def test_report_notes_a_parameter_whose_storage_was_swapped() -> None:
                 opt.step()
                 if swap and i == 1:
                     model[3].weight.data = model[3].weight.detach().clone()
-        notes[swap] = [n for n in w.report().said() if "storage was replaced" in n]
+        notes[swap] = [n for n in w.report().notes if n.code is NoteCode.STORAGE_REPLACED]
     assert notes[False] == []
-    assert len(notes[True]) == 1
-    assert "in 3;" in notes[True][0]
+    (note,) = notes[True]
+    assert note.fields["layers"] == ["3"]
+    assert "in 3;" in note.text(Voice(door="watch"))
 
 
 def scaled_run(fused: bool, skip_at: tuple[int, ...]) -> tuple[Watch, list[torch.Tensor]]:
