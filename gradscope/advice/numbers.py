@@ -198,7 +198,8 @@ def learning_rate(advisor: Advisor, direction: str, why: str, calmer: Calm | Non
         )
     except OutOfTime as exc:
         advisor.spent(exc)
-        return _unverified_lr(why, knob, scales)
+        # Unverified, the rate is scaled from the schedule's highest: its usable factors differ.
+        return learning_rate(advisor, direction, why, calmer)
     tried = [fmt(knob.base * s) for s in scales]
     if best is None:
         if unusable:

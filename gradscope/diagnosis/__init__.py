@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from gradscope.data.notes import Note, NoteCode
-from gradscope.data.records import Finding, LayerStatus, RunRecord, Verdict
+from gradscope.data.records import Finding, LayerStatus, RunRecord, Severity, Verdict
 from gradscope.diagnosis.facts import Facts, build_facts
 from gradscope.diagnosis.registry import Rule
 from gradscope.diagnosis.rules import RULES
@@ -36,7 +36,6 @@ def rules_markdown() -> str:
 # reported frozen whatever else is said of it, since it has no gradient to judge.
 STATUS_PRECEDENCE = (LayerStatus.FROZEN, *(s for s in LayerStatus if s is not LayerStatus.FROZEN))
 VERDICT_ORDER = tuple(Verdict)
-ONSET = "onset_step"  # evidence key of a finding whose problem began at a known step
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,9 @@ def _explained(r: Rule, by_code: dict[str, Finding], record: RunRecord) -> str |
     """Why r's finding is another finding's doing, or None when it stands on its own."""
     for code in r.yields_to:
         other = by_code.get(code)
-        if other is not None and other.withdrawn is None:
+        # Only a finding that stands as an error explains another away (a warning that a few
+        # layers lose their updates does not explain a rate too low for all the others).
+        if other is not None and other.withdrawn is None and other.severity is Severity.ERROR:
             return f"explained by {other.code} {other.rule}"
     for code in r.consequence_of:
         other = by_code.get(code)
@@ -101,7 +102,8 @@ def diagnose(record: RunRecord) -> Diagnosis:
         found = r(facts)
         if found is not None:
             by_code[r.code] = found
-    # In registry order a finding that explains another is settled before it.
+    # In registry order; a finding withdrawn later (GS102 as GS301's consequence) may still have
+    # explained an earlier one away, which changes the reason given, not the verdict.
     for r in RULES:
         found = by_code.get(r.code)
         if found is not None:

@@ -14,15 +14,22 @@ from dataclasses import dataclass, replace
 from gradscope.data.records import LayerInfo, Role, RunRecord, ratio
 from gradscope.data.summary import finite_median
 
-# Optimizers that divide by a running gradient scale: a small gradient still
-# gives an update of about lr, so update ratios say little about gradient size.
-# Sign- and orthogonalisation-based optimizers (Lion, Muon) and the schedule-free and
-# learning-rate-free Adam variants step by about lr whatever the gradient's size, too.
-ADAPTIVE = frozenset(
-    {"Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop", "SparseAdam", "Adafactor"}
-    | {"Lion", "Muon", "AdamWScheduleFree", "RAdamScheduleFree", "Prodigy", "DAdaptAdam", "DAdaptAdaGrad"}
-    | {"DAdaptAdan", "Adan", "LAMB", "Lamb", "AdEMAMix", "Adam8bit", "AdamW8bit", "PagedAdamW", "SophiaG"}
-)
+# Optimizers that divide by a running gradient scale (Adam and its kin), or step by sign or
+# orthogonalisation (Lion, Muon): a small gradient still gives an update of about lr, so update
+# ratios say little about gradient size. Told by name, as substrings of the class name, so the
+# 8-bit, paged, fused, schedule-free and learning-rate-free variants count too; a run that steps
+# several optimizers ("Muon + AdamW") is adaptive when every one of them is.
+ADAPTIVE_MARKS = (
+    "adam", "adagrad", "adadelta", "rmsprop", "adafactor", "lion", "lamb", "adan", "sophia", "muon", "shampoo",
+    "soap", "prodigy",
+)  # fmt: skip
+
+
+def is_adaptive(optimizer: str) -> bool:
+    parts = [p.strip().lower() for p in optimizer.split(" + ")]
+    return bool(parts) and all(any(mark in part for mark in ADAPTIVE_MARKS) for part in parts)
+
+
 RELU_LIKE = frozenset({"ReLU", "ReLU6", "LeakyReLU", "Hardtanh", None})
 
 
@@ -110,10 +117,12 @@ class Facts:
 
     def top_update_ratio(self) -> float:
         """How far the layers that learn most move: the 90th percentile of dense layers."""
-        pool = [f for f in self.dense() if not f.zero_init and not f.small_init and f.learning]
+        pool = [f for f in self.dense() if not f.zero_init and f.learning]
         # Without the output head when there are hidden layers: a small-initialised head moves
-        # a large share of its tiny norm and would set the bar for every other layer.
+        # a large share of its tiny norm and would set the bar for every other layer; so would
+        # any other layer that started near zero (a policy's action head beside its value head).
         pool = pool[:-1] if len(pool) >= 3 else pool
+        pool = [f for f in pool if not f.small_init]
         pool = pool or [f for f in self.layers if f.learning]
         values = sorted(f.update_ratio for f in pool if math.isfinite(f.update_ratio))
         if not values:
@@ -160,7 +169,7 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
     return Facts(
         layers=_mark_small_init(layers, record),
         optimizer=run.optimizer,
-        adaptive=run.optimizer in ADAPTIVE,
+        adaptive=is_adaptive(run.optimizer),
         lr=run.lr,
         steps=len(record.steps),
         losses=tuple(s.loss for s in record.steps if s.loss is not None),

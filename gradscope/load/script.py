@@ -390,9 +390,10 @@ def _load(path: Path, steps: int) -> Problem:
 def _precision(module: types.ModuleType, path: Path) -> str | None:
     """The script's optional `precision`, one of Lightning's names."""
     value = getattr(module, "precision", None)
-    if value is None:
+    if not isinstance(value, str):
+        # A function or module of that name (torchmetrics' precision, say) is not the setting.
         return None
-    if not isinstance(value, str) or value not in PRECISIONS:
+    if value not in PRECISIONS:
         raise ScriptError(
             f"{path.name}: `precision` is {value!r}; set it to one of {', '.join(repr(p) for p in PRECISIONS)} "
             "(Lightning's names) or remove it"

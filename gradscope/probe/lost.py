@@ -96,7 +96,7 @@ def per_layer(
     figures: list[tuple[int, torch.Tensor]], nlayers: int, index: torch.Tensor, device: torch.device
 ) -> torch.Tensor:
     """The tensors' figures summed per layer: [FIGURES x layers], flat, on the device."""
-    stacked = torch.stack([f for _, f in figures]).to(device)
+    stacked = torch.stack([f.to(device) for _, f in figures])  # a model split over devices
     return torch.zeros(nlayers, FIGURES, dtype=torch.float64, device=device).index_add_(0, index, stacked).reshape(-1)
 
 

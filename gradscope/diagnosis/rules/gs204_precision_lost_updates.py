@@ -42,7 +42,9 @@ class Limits:
 def lost_shares(record: RunRecord) -> dict[int, float]:
     """Per measured layer (index), the median share of its updates lost over the steps."""
     out: dict[int, float] = {}
-    for i in range(len(record.layers)):
+    for i, info in enumerate(record.layers):
+        if not (info.trainable and info.optimized):
+            continue  # never stepped by the optimizer (GS202's finding): nothing was lost to rounding
         values = [s.lost_frac[i] for s in record.steps if s.lost_frac and math.isfinite(s.lost_frac[i])]
         if values:
             out[i] = statistics.median(values)

@@ -99,6 +99,8 @@ def precision_scale_collapse(facts: Facts, limits: Limits) -> Finding | None:
     taken = iterations - skipped
     scales = run.loss_scales
     low = min(scales)
+    # A fused optimizer's scaler leaves only the first and last scale, so every skip reads as the
+    # calibration's: such a run is judged by its scale's floor and by no step taken (known gap).
     settled = calibration(run) if taken > 0 else 0
     after = iterations - settled
     late = skipped - settled

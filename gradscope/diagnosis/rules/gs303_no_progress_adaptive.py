@@ -58,6 +58,14 @@ def _grad_kept(facts: Facts) -> float:
     return last / first if first > 0 else math.nan
 
 
+def _warming_up(facts: Facts) -> bool:
+    """The rate rose over the measured steps (a warm-up): the last step's at least 1.5x the first's."""
+    steps = facts.record.steps if facts.record is not None else ()
+    first = [v for v in steps[0].lr if math.isfinite(v)] if steps else []
+    last = [v for v in steps[-1].lr if math.isfinite(v)] if steps else []
+    return bool(first and last) and max(last) > 1.5 * max(first)
+
+
 FLAT = [2.80, 2.79, 2.81, 2.80, 2.78, 2.80, 2.79, 2.81, 2.79, 2.80]
 
 
@@ -130,6 +138,8 @@ def lr_too_low_adaptive(facts: Facts, limits: Limits) -> Finding | None:
         return None
     if len(set(facts.losses)) < 2:
         return None  # a constant loss: nothing is learned at any rate, a bug rather than a rate
+    if _warming_up(facts):
+        return None  # a warm-up's small early rates are the schedule's, not the rate's
     start, progress, scatter = _trend(facts.losses)
     moves = facts.top_update_ratio()
     grads = [f.rel_grad for f in facts.dense() if math.isfinite(f.rel_grad) and not f.zero_init]
@@ -137,7 +147,7 @@ def lr_too_low_adaptive(facts: Facts, limits: Limits) -> Finding | None:
     kept = _grad_kept(facts)
     if not (
         progress < limits.loss_drop * abs(start)
-        and progress < limits.noise * scatter
+        and abs(progress) < limits.noise * scatter
         and moves < limits.update_ratio
         and rel_grad >= limits.rel_grad
         and kept >= limits.grad_kept
