@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from gradscope.data.records import Finding, Severity, Verdict
+from gradscope.data.records import Finding, RunRecord, Severity, Verdict
 from gradscope.diagnosis.examples import healthy, mlp, record
 from gradscope.diagnosis.facts import Facts
 from gradscope.diagnosis.registry import Example, rule
@@ -40,6 +40,9 @@ class Limits:
     rel_grad: float = 1e-3
     # ...and not shrinking: the last steps' median total norm at least this share of the first's.
     grad_kept: float = 0.5
+    # Under a warm-up the early steps are small by design; the run is judged only when even its
+    # last steps, at the highest rate reached, move the weights under this share of a healthy step.
+    warmup_reached: float = 0.1
 
 
 def _trend(losses: tuple[float, ...]) -> tuple[float, float, float]:
@@ -66,7 +69,20 @@ def _warming_up(facts: Facts) -> bool:
     return bool(first and last) and max(last) > 1.5 * max(first)
 
 
+def _still_crawling(facts: Facts, limits: Limits) -> bool:
+    """At the end of a warm-up window the median dense layer still moves under a tenth of a healthy step."""
+    last = [v for v in facts.step_update_ratios[-facts.window :] if math.isfinite(v)]
+    return bool(last) and statistics.median(last) < limits.warmup_reached * limits.update_ratio
+
+
 FLAT = [2.80, 2.79, 2.81, 2.80, 2.78, 2.80, 2.79, 2.81, 2.79, 2.80]
+
+
+def _warming(moves: float) -> RunRecord:
+    """AdamW on a flat loss while a linear warm-up raises the rate tenfold, its layers moving `moves` a step."""
+    run = record(mlp(), grad=[0.5] * 4, update_ratio=[moves] * 4, losses=FLAT, optimizer="AdamW")
+    steps = tuple(replace(s, lr=(1e-4 * (s.step + 1),)) for s in run.steps)
+    return replace(run, steps=steps)
 
 
 @rule(
@@ -95,9 +111,16 @@ FLAT = [2.80, 2.79, 2.81, 2.80, 2.78, 2.80, 2.79, 2.81, 2.79, 2.80]
             "AdamW moving weights 5e-5 a step, gradients of normal size, the loss flat within its noise",
             lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[5e-5] * 4, losses=FLAT, optimizer="AdamW"),
         ),
+        Example(
+            "a warm-up whose highest rate still moves the weights 2e-5 a step (Adafactor's warmup_init)",
+            lambda: _warming(2e-5),
+        ),
     ),
     quiet=(
         Example("a healthy run", healthy),
+        Example(
+            "a flat loss early in a warm-up whose rate already moves the weights 5e-4 a step", lambda: _warming(5e-4)
+        ),
         Example(
             "the same flat loss under SGD: the update ratio judges SGD (GS302)",
             lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[5e-5] * 4, losses=FLAT),
@@ -138,7 +161,7 @@ def lr_too_low_adaptive(facts: Facts, limits: Limits) -> Finding | None:
         return None
     if len(set(facts.losses)) < 2:
         return None  # a constant loss: nothing is learned at any rate, a bug rather than a rate
-    if _warming_up(facts):
+    if _warming_up(facts) and not _still_crawling(facts, limits):
         return None  # a warm-up's small early rates are the schedule's, not the rate's
     start, progress, scatter = _trend(facts.losses)
     moves = facts.top_update_ratio()
