@@ -3,10 +3,13 @@ through `gradscope diagnose` (issue 24's done-when cases), and the lost-update c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import harness
 import pytest
 import torch
+from harness import write_script
 from torch import nn
 
 from gradscope.config import RunConfig
@@ -128,3 +131,35 @@ def test_watch_with_a_scaler_records_the_scale() -> None:
     run = recorder.record().run
     assert run.skipped_steps == 3 and run.scaler_iterations == 6
     assert run.loss_scales[0] == 65536.0 and min(run.loss_scales) == 8192.0
+
+
+def test_gradscope_run_on_a_float16_script_whose_scaler_skips_every_step_is_precision(tmp_path: Path) -> None:
+    # Every scaler.step() is skipped (the forward overflows float16): the script did step, through
+    # its GradScaler, so this is a precision finding, not "never called its step()".
+    script = write_script(
+        tmp_path,
+        """
+        import torch
+        from torch import nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 4))
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        scaler = torch.amp.GradScaler("cpu")
+        x, y = torch.randn(32, 16) * 40000.0, torch.randint(0, 4, (32,))
+        for step in range(30):
+            opt.zero_grad()
+            with torch.autocast("cpu", dtype=torch.float16):
+                loss = nn.functional.cross_entropy(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        """,
+        name="train.py",
+    )
+    out = tmp_path / "run.json"
+    result = harness.gradscope("run", "--steps", "10", "--json", out, script, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    data = json.loads(out.read_text())
+    assert data["verdict"] == "precision"
+    scales = data["run"]["loss_scales"]
+    assert data["run"]["skipped_steps"] >= 9 and scales[-1] <= scales[0] / 2**8  # halved at every skip

@@ -30,7 +30,7 @@ class Recorder:
     def steps_taken(self) -> int:
         return self.steps
 
-    def step_skipped(self) -> None:
+    def step_skipped(self, optimizer: Any) -> None:
         self.events.append(("skipped", None))
 
     def pre_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:

@@ -51,6 +51,7 @@ class Observer:
         self._patches = Patches(self)
         self._alive: weakref.WeakSet[torch.optim.Optimizer] = weakref.WeakSet()
         self._scaler: torch.amp.GradScaler | None = None  # so the probe counts the steps it skips
+        self._skips: dict[int, int] = {}  # id(Observed) -> steps GradScaler skipped
 
     @property
     def stopped(self) -> bool:
@@ -95,8 +96,16 @@ class Observer:
     def steps_taken(self) -> int:
         return self.stopping.steps_taken
 
-    def step_skipped(self) -> None:
+    def step_skipped(self, optimizer: torch.optim.Optimizer) -> None:
+        """GradScaler skipped `optimizer`'s step: its losses belong to no step; the optimizer is
+        observed all the same (a float16 run whose scaler skips every step is a finding, not a
+        script that never stepped), and its skips count towards --steps."""
         self.losses.drop()
+        found = next((o for o in self.observed if o.optimizer is optimizer), None)
+        if found is None:
+            found = self._observe(optimizer)
+        self._skips[id(found)] = self._skips.get(id(found), 0) + 1
+        self.stopping.step_ended([len(o.watch.probe.records) + self._skips.get(id(o), 0) for o in self.observed])
 
     def pre_step(self, optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
         self.stopping.step_begins()
