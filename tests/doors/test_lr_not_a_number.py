@@ -109,14 +109,16 @@ def test_the_t5_recipe_is_watched_healthy() -> None:
     _round_trip(report)
 
 
-def test_adafactor_warmup_init_on_a_flat_model_gives_a_valid_report(tmp_path: Path) -> None:
-    # warmup_init: a relative step of 1e-6 x step, so the loss hardly moves in 20 steps. Which
-    # verdict that deserves is another part of issue 23; here: no crash, a report that reads back.
+def test_adafactor_warmup_init_on_a_flat_model_is_stalled_and_reads_back(tmp_path: Path) -> None:
+    # warmup_init: a relative step of 1e-6 x step, so the loss hardly moves in 20 steps: a
+    # warm-up still crawling at its end is a rate too low (GS303), and its own knob is advised.
     make = "Adafactor(params, lr=None, relative_step=True, scale_parameter=True, warmup_init=True)"
     path = _script(tmp_path, "from transformers.optimization import Adafactor", make)
     report = _diagnosed(path)
     assert report.record.run.lr_kind is RateKind.RELATIVE_WARMUP
     assert report.record.steps[-1].lr == (pytest.approx(2e-5),)  # 1e-6 x 20
+    assert report.verdict is Verdict.STALLED
+    assert all("relative_step=False" in r.code for r in report.recommendations if r.action == "learning_rate")
     _round_trip(report)
     from transformers.optimization import Adafactor
 
