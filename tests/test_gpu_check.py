@@ -47,7 +47,9 @@ def test_a_python_without_torch_is_no_cuda_either(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_gpu_check_runs_the_script_and_installs_nothing() -> None:
     done = subprocess.run(
-        ["make", "-n", "gpu-check"], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
+        ["make", "-n", "gpu-check"], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True,
+        # Not the outer make's flags (under `make test` they would add "Entering directory" lines).
+        env={k: v for k, v in os.environ.items() if not k.startswith("MAKE") and k != "MFLAGS"},
     )  # fmt: skip
     # One command, the script's: no `install` first (it would put a CPU torch over the GPU one).
     commands = done.stdout.strip().splitlines()
