@@ -30,6 +30,8 @@ class Advisor:
     # Findings whose number could not be tried at all (an lr that is not a number): no replay
     # spoke against them, so none withdraws them.
     untried: set[str] = field(default_factory=set)
+    # Codes of findings that only a replay can confirm and none ran: they stand as warnings.
+    unconfirmed: set[str] = field(default_factory=set)
 
     @property
     def replaying(self) -> bool:

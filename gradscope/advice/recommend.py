@@ -18,7 +18,7 @@ from gradscope.advice.changes import make_change
 from gradscope.advice.numbers import make_number
 from gradscope.advice.replay import Replayer
 from gradscope.data.notes import Note, NoteCode
-from gradscope.data.records import Finding, LayerStatus, Recommendation, RunRecord, Verdict
+from gradscope.data.records import Finding, LayerStatus, Recommendation, RunRecord, Severity, Verdict
 from gradscope.diagnosis import RULES, Diagnosis, settle
 from gradscope.diagnosis.registry import Rule
 
@@ -85,6 +85,7 @@ def _numbers(advisor: Advisor, rule: Rule, finding: Finding) -> list[Recommendat
         made = [rec for rec in made if _gain(rec) >= remedy.confirm_gain]
     if remedy.needs_replay and not advisor.replaying:
         advisor.notes.append(Note(NoteCode.FINDING_UNVERIFIED, {"finding": f"{finding.code} {finding.rule}"}))
+        advisor.unconfirmed.add(finding.code)
     if remedy.supplementary:
         return [rec for rec in made if rec.verified is not None and rec.verified.improved]
     unconfirmed = remedy.unconfirmed is not None and remedy.numbers() and not made and advisor.replaying
@@ -141,5 +142,8 @@ def recommend(record: RunRecord, diagnosis: Diagnosis, replayer: Replayer | None
         replace(f, withdrawn=advisor.withdrawn[f.code]) if f.code in advisor.withdrawn and f.withdrawn is None else f
         for f in diagnosis.findings
     ]
+    # A hypothesis no replay could test states its verdict but does not fail a CI run at --fail-on
+    # error: a false alarm costs more than a warning that asks for `gradscope diagnose`.
+    findings = [replace(f, severity=Severity.WARNING) if f.code in advisor.unconfirmed else f for f in findings]
     verdict, statuses = settle(record, findings)
     return Advice(tuple(recs), tuple(findings), verdict, statuses, tuple(advisor.notes), replayer is not None)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from harness import SCRIPTS
 
-from gradscope.advice.report import Source, assemble
-from gradscope.config import RunConfig
+from gradscope.advice.report import Source, assemble, exit_code
+from gradscope.config import FailOn, RunConfig
 from gradscope.data.notes import NoteCode, Voice
-from gradscope.data.records import Report, Verdict
+from gradscope.data.records import Report, Severity, Verdict
 from gradscope.diagnosis import RULES
 from gradscope.doors.diagnose import run_diagnosis
 
@@ -61,3 +61,7 @@ def test_without_a_replay_a_flat_adaptive_run_says_its_finding_is_unverified() -
     (note,) = [n for n in report.notes if n.code is NoteCode.FINDING_UNVERIFIED]
     assert note.fields["finding"] == f"{rule.code} {rule.name}"
     assert "not verified" in note.text(report.voice)
+    # It states its verdict, as a warning: without a replay it does not fail a CI run.
+    (finding,) = [f for f in report.findings if f.code == rule.code]
+    assert finding.severity is Severity.WARNING
+    assert exit_code(report, FailOn.ERROR) == 0 and exit_code(report, FailOn.WARNING) == 1
