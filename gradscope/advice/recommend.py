@@ -35,6 +35,14 @@ class Advice:
     replayed: bool  # numbers were checked by replays (a door that replays, budget left)
 
 
+def _gain(rec: Recommendation) -> float:
+    """How much lower a verified recommendation's replay ended, as a share of the measured run's loss."""
+    v = rec.verified
+    if v is None or not v.improved or not math.isfinite(v.loss_before) or not v.loss_before:
+        return 0.0
+    return (v.loss_before - v.loss_after) / abs(v.loss_before)
+
+
 def _ranked(recs: list[Recommendation]) -> list[Recommendation]:
     """Each change once, the ones a replay showed to help most first, then the unverified."""
     seen: set[str] = set()
@@ -55,7 +63,7 @@ def _ranked(recs: list[Recommendation]) -> list[Recommendation]:
             # Every replay of one report starts from the same measured run: with no finite loss
             # to gain on (it went NaN), the lower loss reached is the better fix.
             return (0, v.loss_after if math.isfinite(v.loss_after) else math.inf)
-        return (0, -(v.loss_before - v.loss_after) / abs(v.loss_before))
+        return (0, -_gain(rec))
 
     return sorted(unique, key=order)
 
@@ -65,14 +73,6 @@ def _brief(rec: Recommendation) -> str:
     if "replace" in numbers:
         return f"{rec.action} {numbers['replace']} -> {numbers['with']}"
     return f"{rec.action} {numbers.get('scheme', '')}"
-
-
-def _gain(rec: Recommendation) -> float:
-    """How much lower a verified recommendation's replay ended, as a share of the measured run's loss."""
-    v = rec.verified
-    if v is None or not v.improved or not math.isfinite(v.loss_before) or not v.loss_before:
-        return 0.0
-    return (v.loss_before - v.loss_after) / abs(v.loss_before)
 
 
 def _numbers(advisor: Advisor, rule: Rule, finding: Finding) -> list[Recommendation]:

@@ -120,7 +120,8 @@ class Session:
             elif mode.autocast is not None and any(p.dtype in LOW for p in model.parameters()):
                 call_user(convert, model, torch.float32)  # mixed precision keeps float32 weights
         except USER_ERRORS as exc:
-            raise blame(exc, f"moving the model to {device} raised {describe(exc)}") from exc
+            to = f" in {mode.weights or torch.float32}" if mode.weights or mode.autocast else ""
+            raise blame(exc, f"moving the model to {device}{to} raised {describe(exc)}") from exc
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
         return cls(problem, device, seed, InitialState(model), dtype, mode)
 
@@ -289,10 +290,7 @@ class Session:
         value = gradient(batch)
         if watcher is not None:
             watcher.loss(value)
-        if scaler is None:
-            self._step(optimizer, None)
-        else:
-            self._step(optimizer, None, scaler)
+        self._step(optimizer, None, scaler)
         return value.detach()
 
     def _zero(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:

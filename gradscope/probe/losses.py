@@ -52,11 +52,9 @@ class Losses:
             value, self.closure = self.closure, None
             self.pending.clear()
             return value
-        if len(self.pending) == 1:
-            return loss_tensor(self.pending.pop(), device).reshape(1)
         if self.pending:
             # Several losses for one step: gradient accumulation; the step's loss is their mean.
-            value = torch.stack([loss_tensor(v, device) for v in self.pending]).mean().reshape(1)
+            value = combined([loss_tensor(v, device) for v in self.pending], "mean").reshape(1)
             self.pending.clear()
             return value
         self.missing = True
