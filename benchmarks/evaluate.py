@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,7 +65,7 @@ class Outcome:
     wall: float
 
 
-def diagnose(script: Path, steps: int, budget: float) -> Outcome:
+def diagnose(script: Path, steps: int, budget: float, keep: Path | None = None) -> Outcome:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run.json"
         started = time.perf_counter()
@@ -79,6 +80,9 @@ def diagnose(script: Path, steps: int, budget: float) -> Outcome:
             return Outcome("error", (last,), "", wall)
         data = json.loads(out.read_text())
         report = load_report(out)
+        if keep is not None:  # for re-judging the same runs offline (benchmarks/rejudge.py)
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out, keep / f"{script.parent.name}--{script.stem}--{steps}.json")
     problems = tuple(mismatches(report, expected_of(script)))
     recs = "; ".join(describe(r) for r in data["recommendations"]) or "-"
     return Outcome(data["verdict"], problems, recs, wall)
@@ -105,6 +109,7 @@ def main() -> None:
         help="gradscope's --budget per diagnosis; 0 (the default here): none, so a loaded machine cannot cut "
         "replays short and change what is compared",
     )
+    parser.add_argument("--keep", type=Path, help="also keep every JSON report in this folder")
     args = parser.parse_args()
     scripts = [s for folder in args.folders for s in sorted(Path(folder).glob("*.py")) if declares(s)]
     header = " | ".join(f"{n} steps" for n in args.steps)
@@ -112,7 +117,7 @@ def main() -> None:
     print("|---|---|" + "---|" * len(args.steps) + "---|---|", flush=True)
     matched = false_alarms = healthy = 0
     with ThreadPoolExecutor(args.jobs) as pool:
-        futures = {(s, n): pool.submit(diagnose, s, n, args.budget) for s in scripts for n in args.steps}
+        futures = {(s, n): pool.submit(diagnose, s, n, args.budget, args.keep) for s in scripts for n in args.steps}
         for script in scripts:  # rows in order, each printed as soon as its runs are done
             expected = expected_of(script)["verdict"]
             row = [futures[(script, n)].result() for n in args.steps]

@@ -6,6 +6,7 @@ on hand-written records.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Sequence
@@ -115,8 +116,23 @@ class Facts:
         """Layers whose gradients follow the depth physics rules reason about."""
         return [f for f in self.layers if f.info.role is Role.DENSE and f.measurable]
 
-    def top_update_ratio(self) -> float:
-        """How far the layers that learn most move: the 90th percentile of dense layers."""
+    def feeding_zero_init(self) -> set[int]:
+        """The dense layers whose next dense layer (in model order) started at zero: LoRA's A
+        before its B, a branch before a zero-initialised projection. Their gradient passes
+        through those zero weights, so it is small by design while they grow."""
+        ordered = self.dense()
+        return {a.index for a, b in itertools.pairwise(ordered) if b.zero_init}
+
+    def median_rel_grad(self) -> float:
+        """The typical dense layer's gradient norm over its weight norm; NaN when every trained
+        dense layer started at zero or feeds one that did (an adapter's pairs: no yardstick)."""
+        feeding = self.feeding_zero_init()
+        values = [f.rel_grad for f in self.dense() if not f.zero_init and f.index not in feeding]
+        return finite_median(values)
+
+    def top_update_ratio(self, quantile: float = 0.9) -> float:
+        """How far the layers that learn most move: the 90th percentile of dense layers (or
+        another `quantile` of them: 0.5 for the typical one)."""
         pool = [f for f in self.dense() if not f.zero_init and f.learning]
         # Without the output head when there are hidden layers: a small-initialised head moves
         # a large share of its tiny norm and would set the bar for every other layer; so would
@@ -127,7 +143,7 @@ class Facts:
         values = sorted(f.update_ratio for f in pool if math.isfinite(f.update_ratio))
         if not values:
             return math.nan
-        return values[min(len(values) - 1, int(0.9 * len(values)))]
+        return values[min(len(values) - 1, int(quantile * len(values)))]
 
     def median_update_ratio(self) -> float:
         values = [f.update_ratio for f in _yardsticks(self.layers)]

@@ -13,7 +13,6 @@ it from learning at all, and a 100x fade towards the input is the likely cause.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, replace
 
@@ -136,9 +135,7 @@ def vanishing(facts: Facts, limits: Limits) -> Finding | None:
     stuck = facts.learned_nothing(limits.chance_band) and top_update >= limits.chance_top_update
     depth_limit = limits.chance_depth_ratio if stuck else limits.depth_ratio
     gap_limit = limits.chance_update_gap if stuck else limits.update_gap
-    # Each dense layer: whether the next one in model order started at zero.
-    ordered = facts.dense()
-    feeds_zero_init = {a.index: b.zero_init for a, b in itertools.pairwise(ordered)}
+    feeds_zero_init = facts.feeding_zero_init()
     flagged: list[LayerFacts] = []
     strongest_after: dict[str, float] = {}
     for i, layer in enumerate(dense[:-1]):
@@ -147,7 +144,7 @@ def vanishing(facts: Facts, limits: Limits) -> Finding | None:
             # gradient the dead-units rule explains, not a fade through depth.
             continue
         later = dense[i + 1 :]
-        if feeds_zero_init.get(layer.index, False):
+        if layer.index in feeds_zero_init:
             # It feeds a layer that started at zero (LoRA's B, a zero-initialised residual
             # branch): its gradient passes through that layer's weights, small by design while
             # they grow, so it is no fade through depth.

@@ -2,11 +2,12 @@
 
 Under an adaptive optimizer a step is about the learning rate in size whatever the gradient,
 so the update ratio alone cannot say "too low" (GS302 judges SGD-like optimizers by it). The
-evidence here is what a longer run cannot erase: the loss has not moved by more than its own
-step-to-step jitter, while the gradients are of a normal size for their weights and are not
-shrinking (a converged model's are small or fading) and the layers move less than a healthy step
-(1e-3 of their size), so a plateau that comes of brisk steps (a layer-scale warm-up, a decoder at
-its uninformative level) is not this. It is a hypothesis until a replay confirms it: `diagnose`
+evidence here is the pace of the loss, which a longer run does not change: it has not moved by
+more than its own step-to-step jitter, or it crawls (under 0.1% of its level a step, where a
+healthy start falls 0.2-2%), while the gradients are of a normal size for their weights and are
+not shrinking (a converged model's are small or fading) and the typical layer moves less than a
+healthy step (1e-3 of its size), so a plateau that comes of brisk steps (a layer-scale warm-up, a
+decoder at its uninformative level) is not this. It is a hypothesis until a replay confirms it: `diagnose`
 replays the same steps from the same start at larger rates and withdraws the finding unless one
 ends clearly lower; `watch`, `run` and the callbacks cannot replay, and the report says so.
 """
@@ -30,10 +31,18 @@ class Limits:
     # The loss's fall over the run (a straight line fitted through every step's loss, so the
     # batches at either end do not decide it) is under this share of where the line starts...
     loss_drop: float = 0.05
-    # ...and under this many times the scatter of the losses about that line: no progress out
-    # of the noise that the batches make.
+    # ...and either under this many times the scatter of the losses about that line (no progress
+    # out of the noise that the batches make)...
     noise: float = 2.0
-    # The layers that move most (90th percentile of dense layers) move less than a healthy step.
+    # ...or under this share of where the line starts per step: a crawl, whatever the noise (a
+    # LoRA fine-tune at 5e-5 falls 0.04% a step, out of its noise but at a pace that needs
+    # thousands of steps; the slowest healthy hold-out, a float32 Llama at 2e-5, falls 0.4%).
+    # A pace, not a total, so a longer run of the same crawl is judged the same.
+    crawl: float = 1e-3
+    # The typical dense layer (the median; zero- and small-initialised layers and the head left
+    # out) moves less than a healthy step. The median, not the layers that move most: under Adam a
+    # layer's step grows with the square root of its fan-in, so the widest layers (a LoRA A on an
+    # MLP's 4x projection) stand well above the rest at any rate.
     update_ratio: float = 1e-3
     # The gradients are of a normal size for their weights (median dense layer): at convergence
     # they are small, and a flat loss is then the goal reached, not a rate too low.
@@ -62,11 +71,15 @@ def _grad_kept(facts: Facts) -> float:
 
 
 def _warming_up(facts: Facts) -> bool:
-    """The rate rose over the measured steps (a warm-up): the last step's at least 1.5x the first's."""
+    """A warm-up still under way: the rate rose over the last third of the measured steps. One
+    that ended earlier (the Trainer's few warm-up steps, then a constant rate) left most of the
+    run at the rate the user chose, and the run is judged by it."""
     steps = facts.record.steps if facts.record is not None else ()
-    first = [v for v in steps[0].lr if math.isfinite(v)] if steps else []
-    last = [v for v in steps[-1].lr if math.isfinite(v)] if steps else []
-    return bool(first and last) and max(last) > 1.5 * max(first)
+    if len(steps) < 2:
+        return False
+    before = [v for v in steps[len(steps) - 1 - max(1, len(steps) // 3)].lr if math.isfinite(v)]
+    last = [v for v in steps[-1].lr if math.isfinite(v)]
+    return bool(before and last) and max(last) > max(before)
 
 
 def _still_crawling(facts: Facts, limits: Limits) -> bool:
@@ -76,12 +89,14 @@ def _still_crawling(facts: Facts, limits: Limits) -> bool:
 
 
 FLAT = [2.80, 2.79, 2.81, 2.80, 2.78, 2.80, 2.79, 2.81, 2.79, 2.80]
+CRAWL = [2.820, 2.818, 2.819, 2.815, 2.814, 2.813, 2.812, 2.809, 2.809, 2.806]
 
 
-def _warming(moves: float) -> RunRecord:
-    """AdamW on a flat loss while a linear warm-up raises the rate tenfold, its layers moving `moves` a step."""
+def _warming(moves: float, over: int = 10) -> RunRecord:
+    """AdamW on a flat loss while a linear warm-up over `over` steps raises the rate to 1e-3 (then
+    holds it), its layers moving `moves` a step."""
     run = record(mlp(), grad=[0.5] * 4, update_ratio=[moves] * 4, losses=FLAT, optimizer="AdamW")
-    steps = tuple(replace(s, lr=(1e-4 * (s.step + 1),)) for s in run.steps)
+    steps = tuple(replace(s, lr=(1e-3 * min(s.step + 1, over) / over,)) for s in run.steps)
     return replace(run, steps=steps)
 
 
@@ -110,6 +125,15 @@ def _warming(moves: float) -> RunRecord:
         Example(
             "AdamW moving weights 5e-5 a step, gradients of normal size, the loss flat within its noise",
             lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[5e-5] * 4, losses=FLAT, optimizer="AdamW"),
+        ),
+        Example(
+            "a crawl out of the noise: AdamW moving the typical layer 6e-4 a step, the loss falling 0.04% a step",
+            lambda: record(mlp(), grad=[0.5] * 4, update_ratio=[6e-4] * 4, losses=CRAWL, optimizer="AdamW"),
+        ),
+        Example(
+            "a warm-up over the first 3 of 10 steps, then a constant rate moving the layers 5e-4 a step on a flat "
+            "loss (the Trainer's short warm-up: the run is judged at the rate it ended on)",
+            lambda: _warming(5e-4, over=3),
         ),
         Example(
             "a warm-up whose highest rate still moves the weights 2e-5 a step (Adafactor's warmup_init)",
@@ -164,28 +188,31 @@ def lr_too_low_adaptive(facts: Facts, limits: Limits) -> Finding | None:
     if _warming_up(facts) and not _still_crawling(facts, limits):
         return None  # a warm-up's small early rates are the schedule's, not the rate's
     start, progress, scatter = _trend(facts.losses)
-    moves = facts.top_update_ratio()
-    grads = [f.rel_grad for f in facts.dense() if math.isfinite(f.rel_grad) and not f.zero_init]
-    rel_grad = statistics.median(grads) if grads else math.nan
+    pace = progress / (len(facts.losses) - 1) / abs(start) if start else math.inf
+    moves = facts.top_update_ratio(quantile=0.5)
+    # NaN where every trained layer is half of an adapter pair (LoRA's A and B): the gradients'
+    # size says nothing there, and whether they shrink (grad_kept) is the test left.
+    rel_grad = facts.median_rel_grad()
     kept = _grad_kept(facts)
     if not (
         progress < limits.loss_drop * abs(start)
-        and abs(progress) < limits.noise * scatter
+        and (abs(progress) < limits.noise * scatter or pace < limits.crawl)
         and moves < limits.update_ratio
-        and rel_grad >= limits.rel_grad
+        and not rel_grad < limits.rel_grad
         and kept >= limits.grad_kept
     ):
         return None
     evidence = {
         "loss_start": sig(start), "loss_fall": sig(progress), "loss_scatter": sig(scatter),
-        "top_update_ratio": sig(moves), "median_rel_grad": sig(rel_grad), "grad_kept": sig(kept), "lr": list(facts.lr),
+        "loss_fall_per_step": sig(pace), "median_update_ratio": sig(moves), "median_rel_grad": sig(rel_grad),
+        "grad_kept": sig(kept), "lr": list(facts.lr),
     }  # fmt: skip
     return finding(
         lr_too_low_adaptive,
         [],
         evidence,
-        f"the loss fell {progress:.2g} from {start:.3g} in {facts.steps} steps, within the scatter of its "
-        f"batches ({scatter:.2g}), while the gradients kept their size and the layers moved at most {moves:.2g} of "
-        f"their size per step under {facts.optimizer}",
+        f"the loss fell {progress:.2g} from {start:.3g} in {facts.steps} steps ({pace:.2%} a step; the scatter "
+        f"of its batches {scatter:.2g}), while the gradients kept their size and the typical layer moved "
+        f"{moves:.2g} of its size per step under {facts.optimizer}",
         "raise the learning rate",
     )
