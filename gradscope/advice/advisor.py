@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gradscope.advice.budget import OutOfTime
-from gradscope.advice.candidates import Calm
-from gradscope.advice.replay import Change, Replayer, Trial
+from gradscope.advice.replay import Bar, Change, Replayer, Trial
 from gradscope.data.notes import Note
 from gradscope.data.records import RunRecord, Verified
 from gradscope.diagnosis import Diagnosis
@@ -52,32 +51,33 @@ class Advisor:
         kind: str,
         values: list[float],
         conservative_first: bool,
-        calmer: Calm | None = None,
+        bar: Bar,
         likely: Sequence[float] = (),
         lr_base: float | None = None,
     ) -> tuple[Trial, Verified] | None:
-        """The clip threshold or LR factor among `values` whose replay beats the measured run most;
-        a learning rate must also make the replay's own loss fall (Replayer.falls). `lr_base`: the
-        rate the factors multiply where the optimizer's lr is not a number (replay.Change)."""
+        """The clip threshold or LR factor among `values` whose replay meets `bar` and beats the
+        measured run most. `lr_base`: the rate the factors multiply where the optimizer's lr is not
+        a number (replay.Change)."""
         assert self.replayer is not None
         candidates = [
             (f"{kind}={v:g}", Change(clip=v) if kind == "clip" else Change(lr_scale=v, lr_base=lr_base), v)
             for v in values
         ]
-        chosen, _ = self.replayer.best(candidates, conservative_first, calmer, likely, must_fall=kind == "lr")
-        return None if chosen is None else (chosen, self.replayer.verified(chosen, calmer))
+        chosen, _ = self.replayer.best(candidates, conservative_first, bar, likely)
+        return None if chosen is None else (chosen, self.replayer.verified(chosen, bar))
 
     def replayed(self, what: str) -> str:
         """The sentence saying how a change was checked, only when it really was."""
         # Asked just before check() replays the change, so the text says what check() will do.
         return f". Replayed with {what}" if self.replaying and self.replayer and self.replayer.affordable() else ""
 
-    def check(self, change: Change, label: str) -> Verified | None:
-        """Replay a change to the model (not a number) when a session and the budget allow."""
+    def check(self, change: Change, label: str, bar: Bar | None = None) -> Verified | None:
+        """Replay a change to the model (not a number) when a session and the budget allow,
+        judged by `bar` (the usual one when None)."""
         if self.replayer is None or not self.replaying:
             return None
         try:
-            return self.replayer.verified(self.replayer.replay(label, change))
+            return self.replayer.verified(self.replayer.replay(label, change), bar or Bar())
         except OutOfTime as exc:
             self.spent(exc)
             return None

@@ -8,14 +8,12 @@ model's code and are advised unreplayed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from gradscope.advice.advisor import Advisor
-from gradscope.advice.replay import Change
-from gradscope.data.records import Finding, Recommendation, Verified
+from gradscope.advice.replay import Bar, Change
+from gradscope.data.records import Finding, Recommendation
 from gradscope.diagnosis.facts import LayerFacts
 from gradscope.diagnosis.remedies import (
     AddBatchNorm,
@@ -165,28 +163,14 @@ def master_weights(
         + advisor.replayed(f"the parameters in float32 and the forward under autocast ({mixed})")
         + f"; {KEEP_LOW}",
         code=f"model.float()  # then: with torch.autocast(device_type, dtype={AUTOCAST[mixed]}): loss = ...",
-        verified=_fell_further(advisor.check(Change(precision=mixed), f"precision={mixed}")),
+        verified=advisor.check(Change(precision=mixed), f"precision={mixed}", Bar(fell_further=FELL_FURTHER)),
     )
 
 
 # Master weights change nothing but the rounding, from the same start on the same batches: a
 # replay whose loss fell at least this many times as far as the measured run's, and ended lower,
-# took the updates the measured run lost. (At a fine-tuning rate both falls are small, so the
-# usual 2% bar on the loss level would call a real gain nothing.)
+# took the updates the measured run lost (replay.Bar.fell_further).
 FELL_FURTHER = 2.0
-
-
-def _fell_further(verified: Verified | None) -> Verified | None:
-    if verified is None or verified.improved or not verified.curve_before or not verified.curve_after:
-        return verified
-    start = verified.curve_before[0]
-    before, after = verified.loss_before, verified.loss_after
-    if not all(math.isfinite(v) for v in (start, before, after)):
-        return verified
-    fell_before, fell_after = start - before, start - after
-    if after < before and fell_after > 0 and fell_after >= FELL_FURTHER * max(fell_before, 0.0):
-        return replace(verified, improved=True)
-    return verified
 
 
 def to_bfloat16(

@@ -10,6 +10,7 @@ measurements alone and says it was not verified.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from gradscope.advice.advisor import Advisor
 from gradscope.advice.budget import OutOfTime
@@ -21,7 +22,6 @@ from gradscope.advice.candidates import (
     PERCENTILE_TH,
     SGD_STEP_SHARE,
     TARGET_UPDATE_RATIO,
-    Calm,
     calm_after,
     clip_candidates,
     clipped_fraction,
@@ -31,6 +31,7 @@ from gradscope.advice.candidates import (
     round_sig,
 )
 from gradscope.advice.knobs import Knob
+from gradscope.advice.replay import Bar
 from gradscope.data.notes import Note, NoteCode
 from gradscope.data.rates import RELATIVE_CAP
 from gradscope.data.records import Finding, Recommendation
@@ -41,8 +42,15 @@ def make_number(advisor: Advisor, remedy: Clip | LearningRate, finding: Finding)
     """The recommendation a numeric remedy of `finding`'s rule makes, or None when nothing helped."""
     if isinstance(remedy, Clip):
         return clip(advisor, finding.code, finding if remedy.after_burst else None)
-    calmer = calm_after(finding) if remedy.calm else None
-    return learning_rate(advisor, remedy.direction, finding.code, calmer)
+    bar = replace(LR_BAR, calm=calm_after(finding) if remedy.calm else None)
+    if remedy.gain is not None:
+        bar = replace(bar, gain=remedy.gain)
+    return learning_rate(advisor, remedy.direction, finding.code, bar)
+
+
+# What a replayed rate must show: the usual gain, and a loss of its own that fell (a rate that
+# only holds the loss where it started cures nothing: replay.Bar.must_fall).
+LR_BAR = Bar(must_fall=True)
 
 
 def _clip_code(value: float) -> str:
@@ -85,7 +93,7 @@ def clip(advisor: Advisor, why: str, burst_of: Finding | None = None) -> Recomme
     if not advisor.replaying:
         return _unverified_clip(advisor, why)
     try:
-        best = advisor.best("clip", candidates, conservative_first=False, likely=likely)
+        best = advisor.best("clip", candidates, conservative_first=False, bar=Bar(), likely=likely)
     except OutOfTime as exc:
         advisor.spent(exc)
         return _unverified_clip(advisor, why)
@@ -175,9 +183,9 @@ def _usable_scales(advisor: Advisor, knob: Knob, direction: str, why: str) -> tu
     return kept, unusable
 
 
-def learning_rate(advisor: Advisor, direction: str, why: str, calmer: Calm | None = None) -> Recommendation | None:
-    """A learning rate `direction` ("down" or "up") from the current one, by a replayed range test,
-    only ever within the range the optimizer is used at (candidates.Usable)."""
+def learning_rate(advisor: Advisor, direction: str, why: str, bar: Bar = LR_BAR) -> Recommendation | None:
+    """A learning rate `direction` ("down" or "up") from the current one, by a replayed range test
+    judged by `bar`, only ever within the range the optimizer is used at (candidates.Usable)."""
     facts = advisor.diagnosis.facts
     knob = Knob.of(advisor.record, facts.lr[0] if facts.lr else math.nan)
     usable = _usable_scales(advisor, knob, direction, why)
@@ -192,20 +200,20 @@ def learning_rate(advisor: Advisor, direction: str, why: str, calmer: Calm | Non
             "lr",
             scales if direction == "up" else list(reversed(scales)),
             conservative_first=True,
-            calmer=calmer,
+            bar=bar,
             likely=[s for s in scales if s not in GRID_SCALES[direction]],  # derived from the measured update ratio
             lr_base=knob.lr_base,
         )
     except OutOfTime as exc:
         advisor.spent(exc)
         # Unverified, the rate is scaled from the schedule's highest: its usable factors differ.
-        return learning_rate(advisor, direction, why, calmer)
+        return learning_rate(advisor, direction, why, bar)
     tried = [fmt(knob.base * s) for s in scales]
     if best is None:
         if unusable:
             _elsewhere(advisor, knob, direction, unusable, scales)
         else:
-            note = {"knob": "learning rate", "tried": tried, "spike": calmer is not None}
+            note = {"knob": "learning rate", "tried": tried, "spike": bar.calm is not None}
             advisor.notes.append(Note(NoteCode.NOTHING_HELPED, note))
         return None
     chosen, verified = best

@@ -81,8 +81,6 @@ def _numbers(advisor: Advisor, rule: Rule, finding: Finding) -> list[Recommendat
     if remedy is None or (remedy.when is not None and not remedy.when(advisor.diagnosis.facts)):
         return []
     made = [rec for rec in (make_number(advisor, t, finding) for t in remedy.numbers()) if rec is not None]
-    if remedy.confirm_gain is not None and advisor.replaying:
-        made = [rec for rec in made if _gain(rec) >= remedy.confirm_gain]
     if remedy.needs_replay and not advisor.replaying:
         advisor.notes.append(Note(NoteCode.FINDING_UNVERIFIED, {"finding": f"{finding.code} {finding.rule}"}))
         advisor.unconfirmed.add(finding.code)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import torch
 
 from gradscope.advice.budget import Clock, OutOfTime
+from gradscope.advice.candidates import Calm
 from gradscope.data.rates import RELATIVE_CAP, as_number, kind_of
 from gradscope.data.records import Verified
 
@@ -134,12 +135,60 @@ def tail(losses: Sequence[float], window: int = WINDOW) -> float:
     return statistics.fmean(last) if all(math.isfinite(v) for v in last) else math.nan
 
 
-def improved(before: float, after: float) -> bool:
+def improved(before: float, after: float, gain: float = IMPROVEMENT) -> bool:
+    """`after` is at least `gain` (a share) under `before`; any finite loss beats a non-finite one."""
     if not math.isfinite(after):
         return False
     if not math.isfinite(before):
         return True
-    return after < before - IMPROVEMENT * abs(before)
+    return after < before - gain * abs(before)
+
+
+def _final(losses: Sequence[float]) -> float:
+    """A replay's final loss, infinite when it diverged."""
+    value = tail(losses)
+    return value if math.isfinite(value) else math.inf
+
+
+@dataclass(frozen=True)
+class Bar:
+    """What a replay must show to count as a cure. Every replay is judged by one Bar, so that a
+    recommendation's "verified" and a finding's confirmation by a replay mean the same thing.
+
+    gain:         its last losses end at least this share under the measured run's.
+    calm:         or, for a spike the measured run recovered from: it ends no higher and its curve
+                  passes `calm` (the spike is gone).
+    must_fall:    and its own loss ends clearly under where it started. Beating a measured run that
+                  blew up is not enough for a learning rate: one small enough (SGD at 3e-24) beats
+                  it by holding the loss at its start, which cures nothing.
+    fell_further: or it ends lower and fell at least this many times as far as the measured run
+                  from the same start. For a change that touches only the rounding (float32 master
+                  weights) at a fine-tune's rate, both falls are small, and a bar on the loss's
+                  level would call a real gain nothing.
+    """
+
+    gain: float = IMPROVEMENT
+    calm: Calm | None = None
+    must_fall: bool = False
+    fell_further: float | None = None
+
+    def met(self, baseline: Sequence[float], losses: Sequence[float]) -> bool:
+        before, after = tail(baseline), _final(losses)
+        if self.must_fall and not (losses and improved(losses[0], after)):
+            return False
+        if improved(before, after, self.gain):
+            return True
+        if self.calm is not None and math.isfinite(after) and self.calm(losses):
+            return not math.isfinite(before) or after <= before + IMPROVEMENT * abs(before)
+        return self.fell_further is not None and self._fell_further(baseline, after, self.fell_further)
+
+    @staticmethod
+    def _fell_further(baseline: Sequence[float], after: float, times: float) -> bool:
+        start, before = (baseline[0] if baseline else math.nan), tail(baseline)
+        if not all(math.isfinite(v) for v in (start, before, after)):
+            return False
+        fell_before, fell_after = start - before, start - after
+        return after < before and fell_after > 0 and fell_after >= times * max(fell_before, 0.0)
 
 
 @dataclass(frozen=True)
@@ -150,8 +199,7 @@ class Trial:
 
     def final(self) -> float:
         """The replay's final loss, infinite when it diverged."""
-        value = tail(self.losses)
-        return value if math.isfinite(value) else math.inf
+        return _final(self.losses)
 
 
 class Replayer:
@@ -231,33 +279,14 @@ class Replayer:
 
         return go_on
 
-    def better(self, trial: Trial, calmer: Callable[[Sequence[float]], bool] | None = None) -> bool:
-        """The replay ends lower than the measured run, or, when `calmer` is given, ends no higher
-        and its curve passes `calmer` (a spike the measured run recovered from is gone)."""
-        before, after = tail(self.baseline), trial.final()
-        if improved(before, after):
-            return True
-        if calmer is None or not math.isfinite(after) or not calmer(trial.losses):
-            return False
-        return not math.isfinite(before) or after <= before + IMPROVEMENT * abs(before)
-
-    @staticmethod
-    def falls(trial: Trial) -> bool:
-        """The replay's loss ends clearly below where it started. Beating a measured run that blew
-        up is not enough for a learning rate: one small enough (SGD at 3e-24) beats it by holding
-        the loss at its start, which cures nothing."""
-        return bool(trial.losses) and improved(trial.losses[0], trial.final())
-
     def best(
         self,
         candidates: Sequence[tuple[str, Change, float]],
         conservative_first: bool,
-        calmer: Callable[[Sequence[float]], bool] | None = None,
+        bar: Bar,
         likely: Sequence[float] = (),
-        must_fall: bool = False,
     ) -> tuple[Trial | None, list[Trial]]:
-        """The candidate with the lowest final loss among those better than the measured run
-        (and, with `must_fall`, whose own loss fell: see `falls`).
+        """The candidate with the lowest final loss among those whose replay meets `bar`.
 
         Candidates whose value is in `likely` are replayed first, so a budget that cannot pay
         for every replay goes to the probable winner; the choice is made in the given order.
@@ -275,7 +304,7 @@ class Replayer:
                 self.skipped.extend(candidates[j][0] for j in order if j not in done)
                 break
         trials = [done[i] for i in sorted(done)]
-        good = [tr for tr in trials if self.better(tr, calmer) and (not must_fall or self.falls(tr))]
+        good = [tr for tr in trials if bar.met(self.baseline, tr.losses)]
         if not good:
             return None, trials
         ordered = good if conservative_first else list(reversed(good))
@@ -285,6 +314,6 @@ class Replayer:
                 chosen = tr
         return chosen, trials
 
-    def verified(self, trial: Trial, calmer: Callable[[Sequence[float]], bool] | None = None) -> Verified:
+    def verified(self, trial: Trial, bar: Bar) -> Verified:
         before, after = tail(self.baseline), tail(trial.losses)
-        return Verified(before, after, self.better(trial, calmer), self.baseline, trial.losses)
+        return Verified(before, after, bar.met(self.baseline, trial.losses), self.baseline, trial.losses)

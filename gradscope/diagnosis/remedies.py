@@ -40,10 +40,15 @@ class LearningRate:
 
     calm: a lower rate also counts as a cure when the replay loses the finding's spike (its
           `spike_threshold` and `uniform_guess_loss` evidence) and ends no higher.
+    gain: a rate counts as a cure only when its replay ends at least this share lower than the
+          run as measured; None: the usual bar (gradscope.advice.replay.IMPROVEMENT). A finding
+          that rests on the replay (a rate too low under Adam) asks for a clearly better rate,
+          not a nudge.
     """
 
     direction: Literal["down", "up"]
     calm: bool = False
+    gain: float | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +113,6 @@ class Remedy:
     unconfirmed:   when replays ran and no number helped, the finding is withdrawn with this reason
                    (a learning-rate finding that no other learning rate improves is not one) ...
     unconfirmed_if: ... only when this also holds of the run.
-    confirm_gain:  a number confirms the finding only when its replay ends at least this share
-                   lower than the run as measured (a clearly better rate, not a nudge).
     needs_replay:  the finding rests on a replay: without one (watch, run, the callbacks) the
                    report says it is unverified.
     """
@@ -119,7 +122,6 @@ class Remedy:
     supplementary: bool = False
     unconfirmed: str | None = None
     unconfirmed_if: Callable[[Facts], bool] | None = None
-    confirm_gain: float | None = None
     needs_replay: bool = False
 
     def numbers(self) -> tuple[Number, ...]:

@@ -26,7 +26,7 @@ from gradscope.advice.candidates import (
 )
 from gradscope.advice.knobs import Knob
 from gradscope.advice.numbers import learning_rate
-from gradscope.advice.replay import Change, Replayer, Trial
+from gradscope.advice.replay import Bar, Change
 from gradscope.data.notes import NoteCode, Voice
 from gradscope.data.rates import RateKind
 from gradscope.data.records import Recommendation, RunRecord
@@ -126,11 +126,13 @@ def test_a_rate_that_is_not_a_number_gets_a_note_not_a_number() -> None:
 
 
 def test_a_replayed_rate_must_make_the_loss_fall_not_hold_it() -> None:
-    held = Trial("lr=1e-22", 1e-22, (1.04e4, 1.05e4, 1.03e4, 1.04e4, 1.04e4))
-    fell = Trial("lr=1e-4", 1e-4, (1.04e4, 5e3, 2e3, 1e3, 9e2))
-    assert not Replayer.falls(held)
-    assert Replayer.falls(fell)
-    assert not Replayer.falls(Trial("lr=0.1", 0.1, (2.0, math.inf)))
+    blew_up = (1.04e4, 3e4, 1e5, 1e6, 1e7)
+    held = (1.04e4, 1.05e4, 1.03e4, 1.04e4, 1.04e4)  # SGD at 1e-22 "beats" the run by not moving
+    fell = (1.04e4, 5e3, 2e3, 1e3, 9e2)
+    bar = Bar(must_fall=True)
+    assert Bar().met(blew_up, held) and not bar.met(blew_up, held)
+    assert bar.met(blew_up, fell)
+    assert not bar.met(blew_up, (2.0, math.inf))
 
 
 def test_a_replay_turns_adafactor_relative_step_into_an_explicit_lr() -> None:

@@ -115,10 +115,9 @@ def _warming(moves: float, over: int = 10) -> RunRecord:
     # not starved by the learning rate; a larger one is not the cure.
     yields_to=("GS101", "GS103", "GS302", "GS204", "GS205"),
     remedy=Remedy(
-        (LearningRate("up"),),
+        (LearningRate("up", gain=0.05),),
         unconfirmed="no larger learning rate replayed from the same start ended clearly lower, so the flat "
         "loss is not the learning rate's",
-        confirm_gain=0.05,
         needs_replay=True,
     ),
     fires=(
