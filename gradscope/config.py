@@ -23,6 +23,9 @@ DEFAULT_BUDGET = 90.0
 DEFAULT_SEED = 0
 # The precisions a diagnose run can take, by Lightning's names (gradscope/doors/precision.py).
 PRECISIONS = ("32-true", "16-mixed", "bf16-mixed", "16-true", "bf16-true")
+# Optimizers whose step() needs a closure: gradscope passes one, and a GradScaler (16-mixed)
+# cannot step them.
+CLOSURE_OPTIMIZERS = frozenset({"LBFGS"})
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from gradscope.advice.advisor import Advisor
 from gradscope.advice.replay import Bar, Change
+from gradscope.config import CLOSURE_OPTIMIZERS
 from gradscope.data.records import Finding, Recommendation
 from gradscope.diagnosis.facts import LayerFacts
 from gradscope.diagnosis.remedies import (
@@ -150,6 +151,17 @@ def master_weights(
         return None
     share = finding.evidence.get("lost_share")
     lost = f"{share:.0%} of the updates" if isinstance(share, float) else "most updates"
+    optimizer = advisor.record.run.optimizer
+    # 16-mixed steps through a GradScaler, which cannot step an optimizer that needs a closure:
+    # the replay cannot run, and the user is told what to pair the master weights with.
+    scaled_closure = mixed == "16-mixed" and optimizer in CLOSURE_OPTIMIZERS
+    replayed = (
+        f" (not replayed: a GradScaler, which 16-mixed needs, cannot step {optimizer}: it takes a closure; "
+        "train it in float32, or in bf16-mixed where the hardware has bfloat16)"
+        if scaled_closure
+        else advisor.replayed(f"the parameters in float32 and the forward under autocast ({mixed})")
+    )
+    bar = Bar(fell_further=FELL_FURTHER)
     return Recommendation(
         action="precision",
         numbers={
@@ -159,11 +171,9 @@ def master_weights(
         },
         why=finding.code,
         how=f"{dtype} weights rounded {lost} away; float32 master weights take every update while the "
-        f"forward still runs in {dtype} under torch.autocast"
-        + advisor.replayed(f"the parameters in float32 and the forward under autocast ({mixed})")
-        + f"; {KEEP_LOW}",
+        f"forward still runs in {dtype} under torch.autocast{replayed}; {KEEP_LOW}",
         code=f"model.float()  # then: with torch.autocast(device_type, dtype={AUTOCAST[mixed]}): loss = ...",
-        verified=advisor.check(Change(precision=mixed), f"precision={mixed}", Bar(fell_further=FELL_FURTHER)),
+        verified=None if scaled_closure else advisor.check(Change(precision=mixed), f"precision={mixed}", bar),
     )
 
 

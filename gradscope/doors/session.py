@@ -19,9 +19,10 @@ from typing import Any
 
 import torch
 
+from gradscope.config import CLOSURE_OPTIMIZERS
 from gradscope.doors.precision import AS_GIVEN, LOW, Mode, convert, master_weights
 from gradscope.errors import GradscopeError, ScriptError, UsageError, blame, call_user, describe
-from gradscope.load.script import CLOSURE_OPTIMIZERS, USER_ERRORS, Problem, to_device, where
+from gradscope.load.script import USER_ERRORS, Problem, to_device, where
 from gradscope.recording.recorder import Recorder
 
 SHAPE_HINTS = ("shape", "size", "mat1", "mat2", "dimension", "expected input")
