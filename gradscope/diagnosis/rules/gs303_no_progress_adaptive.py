@@ -103,8 +103,8 @@ def _warming(moves: float, over: int = 10) -> RunRecord:
 @rule(
     "GS303",
     "lr-too-low-adaptive",
-    "under an adaptive optimizer the loss makes no progress beyond its noise while the gradients "
-    "keep a normal size and the weights move less than a healthy step",
+    "under an adaptive optimizer the loss makes no progress beyond its noise, or crawls, while the "
+    "gradients keep a normal size and the typical layer moves less than a healthy step",
     Severity.ERROR,
     limits=Limits(),
     verdict=Verdict.STALLED,
