@@ -153,15 +153,11 @@ def master_weights(
     lost = f"{share:.0%} of the updates" if isinstance(share, float) else "most updates"
     optimizer = advisor.record.run.optimizer
     # 16-mixed steps through a GradScaler, which cannot step an optimizer that needs a closure:
-    # the replay cannot run, and the user is told what to pair the master weights with.
-    scaled_closure = mixed == "16-mixed" and optimizer in CLOSURE_OPTIMIZERS
-    replayed = (
-        f" (not replayed: a GradScaler, which 16-mixed needs, cannot step {optimizer}: it takes a closure; "
-        "train it in float32, or in bf16-mixed where the hardware has bfloat16)"
-        if scaled_closure
-        else advisor.replayed(f"the parameters in float32 and the forward under autocast ({mixed})")
-    )
-    bar = Bar(fell_further=FELL_FURTHER)
+    # bfloat16 autocast needs no scaler, so float16 weights under LBFGS get that instead.
+    closure = mixed == "16-mixed" and optimizer in CLOSURE_OPTIMIZERS
+    if closure:
+        mixed = "bf16-mixed"
+    why_bf16 = f" (not 16-mixed: its GradScaler cannot step {optimizer}, which takes a closure)" if closure else ""
     return Recommendation(
         action="precision",
         numbers={
@@ -171,9 +167,11 @@ def master_weights(
         },
         why=finding.code,
         how=f"{dtype} weights rounded {lost} away; float32 master weights take every update while the "
-        f"forward still runs in {dtype} under torch.autocast{replayed}; {KEEP_LOW}",
+        f"forward still runs in {'bfloat16' if closure else dtype} under torch.autocast{why_bf16}"
+        + advisor.replayed(f"the parameters in float32 and the forward under autocast ({mixed})")
+        + f"; {KEEP_LOW}",
         code=f"model.float()  # then: with torch.autocast(device_type, dtype={AUTOCAST[mixed]}): loss = ...",
-        verified=None if scaled_closure else advisor.check(Change(precision=mixed), f"precision={mixed}", bar),
+        verified=advisor.check(Change(precision=mixed), f"precision={mixed}", Bar(fell_further=FELL_FURTHER)),
     )
 
 

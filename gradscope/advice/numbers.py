@@ -31,7 +31,7 @@ from gradscope.advice.candidates import (
     round_sig,
 )
 from gradscope.advice.knobs import Knob
-from gradscope.advice.replay import Bar
+from gradscope.advice.replay import IMPROVEMENT, Bar
 from gradscope.data.notes import Note, NoteCode
 from gradscope.data.rates import RELATIVE_CAP
 from gradscope.data.records import Finding, Recommendation
@@ -42,15 +42,19 @@ def make_number(advisor: Advisor, remedy: Clip | LearningRate, finding: Finding)
     """The recommendation a numeric remedy of `finding`'s rule makes, or None when nothing helped."""
     if isinstance(remedy, Clip):
         return clip(advisor, finding.code, finding if remedy.after_burst else None)
-    bar = replace(LR_BAR, calm=calm_after(finding) if remedy.calm else None)
-    if remedy.gain is not None:
-        bar = replace(bar, gain=remedy.gain)
-    return learning_rate(advisor, remedy.direction, finding.code, bar)
+    return learning_rate(advisor, remedy.direction, finding.code, rate_bar(remedy, finding))
 
 
 # What a replayed rate must show: the usual gain, and a loss of its own that fell (a rate that
 # only holds the loss where it started cures nothing: replay.Bar.must_fall).
 LR_BAR = Bar(must_fall=True)
+
+
+def rate_bar(remedy: LearningRate, finding: Finding) -> Bar:
+    """The bar a replayed rate must clear for this remedy of `finding`: the remedy's own gain
+    where it asks for one, and the spike gone counting as a cure where it says so."""
+    gain = LR_BAR.gain if remedy.gain is None else remedy.gain
+    return replace(LR_BAR, gain=gain, calm=calm_after(finding) if remedy.calm else None)
 
 
 def _clip_code(value: float) -> str:
@@ -214,6 +218,8 @@ def learning_rate(advisor: Advisor, direction: str, why: str, bar: Bar = LR_BAR)
             _elsewhere(advisor, knob, direction, unusable, scales)
         else:
             note = {"knob": "learning rate", "tried": tried, "spike": bar.calm is not None}
+            if bar.gain != IMPROVEMENT:
+                note["gain"] = bar.gain
             advisor.notes.append(Note(NoteCode.NOTHING_HELPED, note))
         return None
     chosen, verified = best

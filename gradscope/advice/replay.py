@@ -178,8 +178,9 @@ class Bar:
             return False
         if improved(before, after, self.gain):
             return True
-        if self.calm is not None and math.isfinite(after) and self.calm(losses):
-            return not math.isfinite(before) or after <= before + IMPROVEMENT * abs(before)
+        no_higher = not math.isfinite(before) or after <= before + IMPROVEMENT * abs(before)
+        if self.calm is not None and math.isfinite(after) and no_higher and self.calm(losses):
+            return True
         return self.fell_further is not None and self._fell_further(baseline, after, self.fell_further)
 
     @staticmethod

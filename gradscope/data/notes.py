@@ -27,7 +27,7 @@ class NoteCode(StrEnum):
     NO_LOSS = "no_loss"  # rules: the learning-rate rules that did not run
     FINDING_UNVERIFIED = "finding_unverified"  # finding: "GSnnn name" that only a replay can confirm
     TOO_SHORT = "too_short"  # steps, skipped: "GS301 lr-too-high needs 4", ...
-    NOTHING_HELPED = "nothing_helped"  # knob ("clip threshold" | "learning rate"), tried, spike
+    NOTHING_HELPED = "nothing_helped"  # knob ("clip threshold" | "learning rate"), tried, spike, gain
     LR_ELSEWHERE = "lr_elsewhere"  # optimizer, family, low, high, wanted, tried, replayed
     LR_NO_NUMBER = "lr_no_number"  # optimizer, why: "not_a_number" | "zero"
     SLOW_PAYOFF = "slow_payoff"  # change, steps, before, after
@@ -97,7 +97,9 @@ def _no_loss(f: Mapping[str, Any], voice: Voice) -> str:
 
 def _nothing_helped(f: Mapping[str, Any], _voice: Voice) -> str:
     removed = " or removed its spike" if f.get("spike") else ""
-    return f"no {f['knob']} in {list(f['tried'])} lowered the loss{removed}; none is recommended"
+    # A bar above the usual one (a finding that rests on its replay) says how much was asked.
+    by = f" by {f['gain']:.0%}" if f.get("gain") else ""
+    return f"no {f['knob']} in {list(f['tried'])} lowered the loss{by}{removed}; none is recommended"
 
 
 def _lr_elsewhere(f: Mapping[str, Any], _voice: Voice) -> str:

@@ -123,16 +123,20 @@ class Facts:
         ordered = self.dense()
         return {a.index for a, b in itertools.pairwise(ordered) if b.zero_init}
 
-    def median_rel_grad(self) -> float:
-        """The typical dense layer's gradient norm over its weight norm; NaN when every trained
-        dense layer started at zero or feeds one that did (an adapter's pairs: no yardstick)."""
+    def median_rel_grad(self) -> float | None:
+        """The typical dense layer's gradient norm over its weight norm. None when no dense layer
+        gives one (all started at zero, or none has a finite ratio): nothing to judge by. NaN
+        when every one that gives one feeds a zero-initialised layer (an adapter's A matrices
+        before their B): their gradients are small by design, no yardstick either."""
+        given = [f for f in self.dense() if not f.zero_init and math.isfinite(f.rel_grad)]
+        if not given:
+            return None
         feeding = self.feeding_zero_init()
-        values = [f.rel_grad for f in self.dense() if not f.zero_init and f.index not in feeding]
-        return finite_median(values)
+        values = [f.rel_grad for f in given if f.index not in feeding]
+        return statistics.median(values) if values else math.nan
 
-    def top_update_ratio(self, quantile: float = 0.9) -> float:
-        """How far the layers that learn most move: the 90th percentile of dense layers (or
-        another `quantile` of them: 0.5 for the typical one)."""
+    def _movers(self) -> list[float]:
+        """The update ratios of the dense layers that say how fast the net learns, sorted."""
         pool = [f for f in self.dense() if not f.zero_init and f.learning]
         # Without the output head when there are hidden layers: a small-initialised head moves
         # a large share of its tiny norm and would set the bar for every other layer; so would
@@ -140,10 +144,17 @@ class Facts:
         pool = pool[:-1] if len(pool) >= 3 else pool
         pool = [f for f in pool if not f.small_init]
         pool = pool or [f for f in self.layers if f.learning]
-        values = sorted(f.update_ratio for f in pool if math.isfinite(f.update_ratio))
-        if not values:
-            return math.nan
-        return values[min(len(values) - 1, int(quantile * len(values)))]
+        return sorted(f.update_ratio for f in pool if math.isfinite(f.update_ratio))
+
+    def top_update_ratio(self) -> float:
+        """How far the layers that learn most move: the 90th percentile of `_movers`."""
+        values = self._movers()
+        return values[min(len(values) - 1, int(0.9 * len(values)))] if values else math.nan
+
+    def typical_update_ratio(self) -> float:
+        """How far the typical layer of `_movers` moves: their median."""
+        values = self._movers()
+        return statistics.median(values) if values else math.nan
 
     def median_update_ratio(self) -> float:
         values = [f.update_ratio for f in _yardsticks(self.layers)]

@@ -31,6 +31,7 @@ from gradscope.load.sandbox import MODULE_NAME, PREEXISTING, no_bytecode
 LossFn = Callable[["nn.Module", Any], "torch.Tensor"]
 OptimizerFactory = Callable[[Iterable["torch.nn.Parameter"]], "torch.optim.Optimizer"]
 
+
 @dataclass(frozen=True)
 class Problem:
     """Everything gradscope needs from a script, validated."""

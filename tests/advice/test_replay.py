@@ -42,7 +42,7 @@ def test_a_calmer_curve_that_ends_no_higher_counts_for_a_spike() -> None:
 
 def test_a_rounding_fix_counts_when_its_loss_fell_several_times_as_far() -> None:
     crawl = (4.77, 4.76, 4.76, 4.75, 4.75, 4.75)  # the measured bf16 run: its updates rounded away
-    took_them = (4.77, 4.74, 4.72, 4.70, 4.69, 4.68)  # 1.5% lower: under the usual bar
+    took_them = (4.77, 4.74, 4.72, 4.70, 4.69, 4.68)  # 1.3% lower: under the usual bar
     assert not Bar().met(crawl, took_them)
     assert Bar(fell_further=2.0).met(crawl, took_them)
     assert not Bar(fell_further=2.0).met(crawl, (4.77, 4.76, 4.75, 4.75, 4.74, 4.745))  # fell about as far

@@ -27,7 +27,7 @@ def test_adamw_at_a_rate_far_too_low_is_stalled_and_a_replay_confirms_it() -> No
     report = diagnosed("gpt_lr_far_too_low.py", 20, verify=True)
     assert report.verdict is Verdict.STALLED
     finding = next(f for f in report.findings if f.verdict is Verdict.STALLED and f.withdrawn is None)
-    assert finding.evidence["median_update_ratio"] < 1e-3  # weights moving ~4e-5 of their size a step
+    assert finding.evidence["typical_update_ratio"] < 1e-3  # weights moving ~4e-5 of their size a step
     (rec,) = [r for r in report.recommendations if r.action == "learning_rate"]
     assert rec.verified is not None and rec.verified.improved
     assert rec.lr is not None and rec.lr > 1e-6
@@ -39,9 +39,9 @@ def test_adamw_at_a_rate_far_too_low_is_stalled_and_a_replay_confirms_it() -> No
 def test_a_lora_fine_tune_at_the_trainers_default_rate_is_stalled_at_every_length(steps: int) -> None:
     report = diagnosed("lora_lr_low.py", steps, verify=True)
     assert report.verdict is Verdict.STALLED
-    # The loss crawls out of its noise (it is not flat), so the pace is what finds it...
+    # The loss does not move beyond its batches' noise at any length...
     finding = next(f for f in report.findings if f.verdict is Verdict.STALLED and f.withdrawn is None)
-    assert finding.evidence["loss_fall_per_step"] < 1e-3
+    assert abs(finding.evidence["loss_fall"]) < 2 * finding.evidence["loss_scatter"]
     # ...and a replay at a larger rate in AdamW's usable range proves it.
     (rec,) = [r for r in report.recommendations if r.action == "learning_rate"]
     assert rec.verified is not None and rec.verified.improved
