@@ -174,6 +174,17 @@ def _warming(moves: float, over: int = 10) -> RunRecord:
             ),
         ),
         Example(
+            "a PPO net at Adam 3e-4: a noisy RL loss, policy layers at 2.5e-4 and 5.5e-4 a step, value layers at "
+            "1.3e-3 and 1.5e-3 (the middle layer is brisk)",
+            lambda: record(
+                mlp(5),
+                grad=[0.5] * 5,
+                update_ratio=[5.5e-4, 2.5e-4, 1.5e-3, 1.3e-3, 2e-3],
+                losses=FLAT,
+                optimizer="Adam",
+            ),
+        ),
+        Example(
             "a loss rising out of its noise (2.0 to 2.45) under AdamW at small steps: no rate too low",
             lambda: record(
                 mlp(),
