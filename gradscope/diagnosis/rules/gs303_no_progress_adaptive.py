@@ -2,12 +2,13 @@
 
 Under an adaptive optimizer a step is about the learning rate in size whatever the gradient,
 so the update ratio alone cannot say "too low" (GS302 judges SGD-like optimizers by it). The
-evidence here is the pace of the loss, which a longer run does not change: it has not moved by
-more than its own step-to-step jitter, or it crawls (under 0.1% of its level a step, where a
-healthy start falls 0.2-2%), while the gradients are of a normal size for their weights and are
-not shrinking (a converged model's are small or fading) and the typical layer moves less than a
-healthy step (1e-3 of its size), so a plateau that comes of brisk steps (a layer-scale warm-up, a
-decoder at its uninformative level) is not this. It is a hypothesis until a replay confirms it: `diagnose`
+evidence here is the pace of the loss, the same over the 10 to 40 steps gradscope runs (past
+about 50 a 5% cap on the whole fall takes over): it has not moved by more than its own
+step-to-step jitter, or it crawls (under 0.1% of its level a step, where a healthy start falls
+0.2-2%), while the gradients are of a normal size for their weights and are not shrinking (a
+converged model's are small or fading) and the typical layer moves less than a healthy step (1e-3
+of its size), so a plateau that comes of brisk steps (a layer-scale warm-up, a decoder at its
+uninformative level) is not this. It is a hypothesis until a replay confirms it: `diagnose`
 replays the same steps from the same start at larger rates and withdraws the finding unless one
 ends clearly lower; `watch`, `run` and the callbacks cannot replay, and the report says so.
 """
