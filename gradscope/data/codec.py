@@ -131,6 +131,8 @@ def _step_dict(record: RunRecord, s: StepRecord) -> dict[str, Any]:
         "loss": _num(s.loss),
         "total_grad_norm": _num(s.total_grad_norm),
         "lr": [_num(v) for v in s.lr],
+        # Only where the script built a policy's distributions, so other reports read as they did.
+        **({} if s.policy_entropy is None else {"policy_entropy": _num(s.policy_entropy)}),
         "layers": {
             layer.name: {
                 "grad_norm": _num(s.grad_norm[i]),
@@ -291,6 +293,7 @@ def _step_record(s: Mapping[str, Any], names: list[str]) -> StepRecord:
         dead_unit_frac=tuple(_float(per[n].get("dead_unit_frac")) for n in names),
         lost_frac=_optional(per, names, "lost_frac"),
         update_spacings=_optional(per, names, "update_spacings"),
+        policy_entropy=None if s.get("policy_entropy") is None else _float(s["policy_entropy"]),
     )
 
 

@@ -25,6 +25,7 @@ class NoteCode(StrEnum):
 
     INTERRUPTED = "interrupted"  # how (Ctrl-C, SIGTERM), steps
     NO_LOSS = "no_loss"  # rules: the learning-rate rules that did not run
+    POLICY_LOSS = "policy_loss"  # rules: those that read progress from the loss's level; judges: the policy's
     FINDING_UNVERIFIED = "finding_unverified"  # finding: "GSnnn name" that only a replay can confirm
     TOO_SHORT = "too_short"  # steps, skipped: "GS301 lr-too-high needs 4", ...
     NOTHING_HELPED = "nothing_helped"  # knob ("clip threshold" | "learning rate"), tried, spike, gain
@@ -160,6 +161,12 @@ _WORDING: dict[NoteCode, Callable[[Mapping[str, Any], Voice], str]] = {
         f"interrupted ({f['how']}) after {f['steps']} measured step(s); the report covers them"
     ),
     NoteCode.NO_LOSS: _no_loss,
+    NoteCode.POLICY_LOSS: lambda f, _: (
+        "the script samples its actions from a policy, so its loss is a policy-gradient objective, whose "
+        "level is no measure of progress (it falls as a value head fits while the policy collapses, and "
+        f"changes sign with the advantages): {' and '.join(f['rules'])} did not read it, and "
+        f"{' and '.join(f['judges'])} judged the policy's entropy instead of it"
+    ),
     NoteCode.FINDING_UNVERIFIED: lambda f, _: (
         f"{f['finding']} rests on its evidence alone (not verified): only steps replayed from the same start "
         "at a larger learning rate can confirm it, which `gradscope diagnose` does on a model script"

@@ -107,6 +107,10 @@ class StepRecord:
     # in units of the dtype's spacing at each entry's magnitude.
     lost_frac: tuple[float, ...] = ()
     update_spacings: tuple[float, ...] = ()
+    # The mean entropy of the categorical distributions (a policy's) the script built since the
+    # last step, as a share of its maximum ln K (1: uniform, 0: one action certain); None where
+    # it built none or the door does not observe them (probe/policies.py).
+    policy_entropy: float | None = None
 
     @cached_property
     def update_ratio(self) -> tuple[float, ...]:

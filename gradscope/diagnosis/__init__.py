@@ -110,6 +110,10 @@ def diagnose(record: RunRecord) -> Diagnosis:
             why = _explained(r, by_code, record)
             if why is not None:
                 by_code[r.code] = replace(found, withdrawn=why)
+    if facts.has_loss and facts.policy:
+        level = [f"{r.code} {r.name}" for r in RULES if r.needs_loss and not r.judges_policy]
+        judge = [f"{r.code} {r.name}" for r in RULES if r.judges_policy]
+        notes.append(Note(NoteCode.POLICY_LOSS, {"rules": level, "judges": judge}))
     if not facts.has_loss:
         notes.append(Note(NoteCode.NO_LOSS, {"rules": [f"{r.code} {r.name}" for r in RULES if r.needs_loss]}))
     if short:

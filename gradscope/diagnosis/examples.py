@@ -54,9 +54,10 @@ def record(
     grad_scale: Sequence[float] | None = None,
     loss_source: str = "script",
     classes: int | None = None,
+    policy_entropy: Sequence[float | None] | None = None,
 ) -> RunRecord:
-    """A run whose per-layer figures are the same on every step, but for the losses and
-    `grad_scale` (a per-step factor on every gradient, for bursts)."""
+    """A run whose per-layer figures are the same on every step, but for the losses,
+    `grad_scale` (a per-step factor on every gradient, for bursts) and a policy's entropy."""
     n = len(layers)
     curve = list(losses) if losses is not None else [2.0 * 0.97**i for i in range(steps)]
     scale = list(grad_scale) if grad_scale is not None else [1.0] * steps
@@ -77,6 +78,7 @@ def record(
                 zero_grad_frac=tuple(dead or (0.0,) * n),
                 has_grad=tuple(has_grad or (True,) * n),
                 dead_unit_frac=tuple(dead or (0.0,) * n),
+                policy_entropy=None if policy_entropy is None else policy_entropy[i],
             )
         )
     run = RunInfo(

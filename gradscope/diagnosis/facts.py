@@ -82,6 +82,9 @@ class Facts:
     # Per step, the median update ratio of the dense layers that learn (NaN when none).
     step_update_ratios: tuple[float, ...] = ()
     classes: int | None = None  # of a cross-entropy loss gradscope computed, when known
+    # Per step, the policy's entropy as a share of its maximum (StepRecord.policy_entropy): NaN
+    # on steps without one; empty when the run has none.
+    policy_entropy: tuple[float, ...] = ()
     # The record itself, for rules that judge figures no summary above carries (the precision
     # rules: lost updates per layer, the loss scale); None for hand-made facts.
     record: RunRecord | None = None
@@ -89,6 +92,15 @@ class Facts:
     @property
     def has_loss(self) -> bool:
         return bool(self.losses)
+
+    @property
+    def policy(self) -> bool:
+        """The script sampled from a categorical policy (`gradscope run` saw its distributions).
+        Its loss is then a policy-gradient objective, whose level is no measure of progress: it
+        falls as a value head fits each rollout while the policy collapses, rises with the returns
+        as the policy improves, and changes sign with normalised advantages. The rules that read
+        progress from the loss's level leave it alone; the policy's entropy is judged instead."""
+        return bool(self.policy_entropy)
 
     @property
     def loss_finite(self) -> bool:
@@ -207,6 +219,7 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
         total_grad_norms=tuple(s.total_grad_norm for s in record.steps),
         step_update_ratios=_step_update_ratios(record, layers),
         classes=run.classes,
+        policy_entropy=_policy_entropy(record),
         record=record,
         window=max(1, min(window, len(record.steps) // 3 or 1)),
     )
@@ -231,6 +244,12 @@ def _mark_small_init(layers: list[LayerFacts], record: RunRecord) -> tuple[Layer
         else f
         for f in layers
     )
+
+
+def _policy_entropy(record: RunRecord) -> tuple[float, ...]:
+    if all(s.policy_entropy is None for s in record.steps):
+        return ()
+    return tuple(math.nan if s.policy_entropy is None else s.policy_entropy for s in record.steps)
 
 
 def _step_update_ratios(record: RunRecord, layers: list[LayerFacts]) -> tuple[float, ...]:

@@ -45,6 +45,9 @@ class Rule:
     check: Check
     limits: Any  # the rule's own frozen dataclass of named thresholds
     needs_loss: bool = False
+    # Judges a policy's entropy where its loss is a policy-gradient objective (Facts.policy);
+    # the other loss rules then read nothing.
+    judges_policy: bool = False
     # Fewest recorded steps (with a loss, for a loss rule) the rule can judge; a shorter run
     # skips it and the report says so rather than guessing.
     min_steps: int = 1
@@ -78,6 +81,7 @@ def rule(
     verdict: Verdict | None = None,
     status: LayerStatus | None = None,
     needs_loss: bool = False,
+    judges_policy: bool = False,
     min_steps: int = 1,
     fires: tuple[Example, ...] = (),
     quiet: tuple[Example, ...] = (),
@@ -92,8 +96,8 @@ def rule(
         if code in _REGISTRY:
             raise ValueError(f"rule code {code} is registered twice ({_REGISTRY[code].name} and {name})")
         registered = Rule(
-            code, name, description, severity, verdict, status, check, limits, needs_loss, min_steps, fires,
-            quiet, yields_to, consequence_of, consequence_onset, remedy,
+            code, name, description, severity, verdict, status, check, limits, needs_loss, judges_policy,
+            min_steps, fires, quiet, yields_to, consequence_of, consequence_onset, remedy,
         )  # fmt: skip
         _REGISTRY[code] = registered
         return registered

@@ -66,6 +66,7 @@ class Probe:
         self.ranks = distributed.find(self.wrapper, self.layout.tracked) if across_ranks else None
         self.steps = hooks.Steps(every, seen=steps_seen)
         self.losses = Losses(after_step=loss_after_step)
+        self.entropy: torch.Tensor | None = None  # the policy's, for the coming step (set_step_entropy)
         self.skips = Skips(scaler)
         self.measure = Measure(self.model, self.layout, memory, self.ranks)
         self.device = self.measure.device
@@ -137,6 +138,11 @@ class Probe:
         if self.steps.due:
             self.losses.closure = loss_tensor(value, self.device).reshape(1)
 
+    def set_step_entropy(self, value: torch.Tensor | None) -> None:
+        """The policy's entropy over the distributions built since the last step (`gradscope run`
+        observes them, probe/policies.py), for the step about to run."""
+        self.entropy = value if self.steps.due else None
+
     def resolve_losses(self) -> None:
         """Attach losses handed over after their step, in one transfer for all of them."""
         self.losses.resolve(self.records, self.device)
@@ -200,7 +206,8 @@ class Probe:
         self.measure.grads(use_buffer)
 
     def _finish(self, index: int) -> StepRecord | None:
-        return self.measure.finish(index, self.losses, next_due=self.steps.due)
+        entropy, self.entropy = self.entropy, None
+        return self.measure.finish(index, self.losses, next_due=self.steps.due, entropy=entropy)
 
     def figures(self, record: StepRecord) -> dict[str, Any]:
         """One step's figures keyed by layer name, for a user's logger."""
@@ -208,5 +215,6 @@ class Probe:
             "step": record.step,
             "loss": record.loss,
             "total_grad_norm": record.total_grad_norm,
+            **({} if record.policy_entropy is None else {"policy_entropy": record.policy_entropy}),
             "layers": {layer.name: record.layer(i) for i, layer in enumerate(self.layout.layers)},
         }

@@ -120,9 +120,12 @@ class Measure:
             weights.take_snapshot(k, g, self.parts, self.after_norms.pop(id(g), None))
 
     # -- a step's end ----------------------------------------------------------------
-    def finish(self, index: int, losses: Losses, next_due: bool) -> StepRecord | None:
+    def finish(
+        self, index: int, losses: Losses, next_due: bool, entropy: torch.Tensor | None = None
+    ) -> StepRecord | None:
         """The step's record (None: a fused optimizer skipped it); `next_due`: the next step
-        is recorded, so its weight squares may be taken now."""
+        is recorded, so its weight squares may be taken now; `entropy`: the policy's, on the
+        device (probe/policies.py), joins the transfer."""
         if not self.measured:  # a closure that never ran: nothing measured at the step's start
             self.grads(use_buffer=False)
         # Before the update figures turn the snapshot into W_before - W_after.
@@ -132,7 +135,7 @@ class Measure:
             if kept is not None:
                 self.keep[k] = kept
         values, plan = self._gather()
-        record = self._record(index, losses, values, plan)
+        record = self._record(index, losses, values, plan, entropy)
         self.parts.clear()  # this step's parts, done with
         self.keep = {}
         return record
@@ -175,23 +178,17 @@ class Measure:
         shares = torch.sub(self.share_numel, counts).mul_(self.share_inv).abs_()
         return [per_layer, shares, loss]
 
-    def _record(self, index: int, losses: Losses, values: torch.Tensor, plan: Plan) -> StepRecord | None:
+    def _record(
+        self, index: int, losses: Losses, values: torch.Tensor, plan: Plan, entropy: torch.Tensor | None
+    ) -> StepRecord | None:
         L = self.nlayers
         per_layer, shares, loss = self._per_layer(values, plan, losses)
-        # A fused optimizer under GradScaler saw scaled gradients: their norms are divided by
-        # the scale here, and whether the kernel skipped the step comes with the transfer.
         amp, self.amp = self.amp, None
-        tail = [loss]
-        if amp is not None:
-            scale, found = amp
-            if isinstance(scale, torch.Tensor):  # None: the user called unscale_ already
-                per_layer[:L].div_(scale.reshape(1).to(self.device, torch.float64))
-            tail.append(found.reshape(1).to(self.device, torch.float64))
-        tail += [lr for _, lr in self.late_lr]
-        if self.lost:
-            tail.append(lost.per_layer(self.lost, L, self.low_index, self.device))
+        tail = self._tail(per_layer, loss, amp, entropy)
         # The step's one device -> host transfer:
         flat = torch.cat([per_layer[: 3 * L], shares, *tail]).tolist()
+        # The loss, then GradScaler's found_inf under a fused optimizer, then the entropy.
+        at_entropy = 5 * L + 1 + (amp is not None)
         lost_frac, spacings = self._lost_shares(flat)
         lr = self._read_lr(flat)
         g_l, w_l, u_l = flat[0:L], flat[L : 2 * L], flat[2 * L : 3 * L]
@@ -229,7 +226,29 @@ class Measure:
             dead_unit_frac=tuple(dead),
             lost_frac=lost_frac,
             update_spacings=spacings,
+            policy_entropy=None if entropy is None or not math.isfinite(flat[at_entropy]) else flat[at_entropy],
         )
+
+    def _tail(
+        self, per_layer: torch.Tensor, loss: torch.Tensor, amp: Any, entropy: torch.Tensor | None
+    ) -> list[torch.Tensor]:
+        """What joins the per-layer figures in the step's transfer: the loss, GradScaler's found_inf,
+        the policy's entropy, the learning rates held on the device and the lost-update figures."""
+        L = self.nlayers
+        tail = [loss]
+        # A fused optimizer under GradScaler saw scaled gradients: their norms are divided by
+        # the scale here, and whether the kernel skipped the step comes with the transfer.
+        if amp is not None:
+            scale, found = amp
+            if isinstance(scale, torch.Tensor):  # None: the user called unscale_ already
+                per_layer[:L].div_(scale.reshape(1).to(self.device, torch.float64))
+            tail.append(found.reshape(1).to(self.device, torch.float64))
+        if entropy is not None:
+            tail.append(entropy.reshape(1).to(self.device, torch.float64))
+        tail += [lr for _, lr in self.late_lr]
+        if self.lost:
+            tail.append(lost.per_layer(self.lost, L, self.low_index, self.device))
+        return tail
 
     def _lost_shares(self, flat: list[float]) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """The lost-update figures from the end of the transfer, taken off it; empty without any."""

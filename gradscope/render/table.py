@@ -32,6 +32,8 @@ LAYER_METRICS = (
     "nonfinite_weight",
 )
 RUN_METRICS = ("loss", "total_grad_norm")
+# A row only on steps where the script built a policy's distributions (StepRecord.policy_entropy).
+POLICY_METRIC = "policy_entropy"
 # Parentheses cannot start a module path, so no layer can be called this.
 RUN_LAYER = "(run)"
 _PARQUET_MAGIC = b"PAR1"
@@ -63,7 +65,10 @@ def to_frame(report: Report) -> pd.DataFrame:
                 layers.append(name)
                 metrics.append(metric)
                 values.append(float(columns[metric][i]))
-        for metric, value in (("loss", s.loss), ("total_grad_norm", s.total_grad_norm)):
+        run = [("loss", s.loss), ("total_grad_norm", s.total_grad_norm)]
+        if s.policy_entropy is not None:
+            run.append((POLICY_METRIC, s.policy_entropy))
+        for metric, value in run:
             steps.append(s.step)
             layers.append(RUN_LAYER)
             metrics.append(metric)

@@ -63,7 +63,8 @@ def _burst(facts: Facts, limits: Limits) -> dict[str, object] | None:
     finite = [(v, i) for i, v in enumerate(norms) if math.isfinite(v)]
     peak, at = max(finite)
     factor = peak / norms[0]
-    losses = [v for v in facts.losses if math.isfinite(v)]
+    # A policy's objective has no level a burst could be confirmed by (Facts.policy).
+    losses = [] if facts.policy else [v for v in facts.losses if math.isfinite(v)]
     if losses and losses[0] > 0:
         loss_factor = max(losses) / losses[0]
         if factor < limits.burst_factor or loss_factor < limits.burst_loss_factor:

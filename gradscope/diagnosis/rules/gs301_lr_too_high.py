@@ -11,7 +11,14 @@ The evidence is chosen so a verdict does not depend on the run's length:
 - no progress: the typical loss after the first step (the median) is no lower than
   the first while the weights are rewritten by several percent each step (a median,
   so one lucky batch does not count as progress);
-- divergence: the run ends well above where it started.
+- divergence: the run ends well above where it started;
+- a collapsed policy: a policy-gradient script's action distributions (their entropy, which
+  `gradscope run` observes) went from spread out to one action near certain right after steps
+  that overshot, one of them cutting its entropy by a quarter of the maximum or more. Its loss
+  says nothing of it: PPO's falls as the value head fits each rollout. A trust-region method
+  holds each update's change of the policy small (PPO's target KL of about 0.01); a single
+  step that takes away a quarter of the policy's spread is the step size's doing, and a policy
+  made near-deterministic that way stops exploring.
 Every piece needs large weight moves (the update ratio gate): a loss that jumps
 while the weights barely move is a hard batch, not a learning rate.
 """
@@ -62,6 +69,16 @@ class Limits:
     # the steps up to it (saturated tanh units, ReLUs knocked off) are the learning rate's, so
     # the finding's onset is the earlier of the loss's and the first overshooting step's.
     overshoot_update_ratio: float = 0.1
+    # A collapsed policy: its entropy, as a share of its maximum ln K, was at least `spread` on
+    # its first step (it explored) and fell to `certain` or below (two actions: the likelier one
+    # at 0.987), and on the way one step after an overshooting one cut it by `plunge` of its
+    # maximum. A trust region keeps one update's change of the policy small; a healthy policy
+    # that learns fast sharpens over tens of steps (a contextual bandit at its best Adam rate:
+    # 0.12 at most in one step), one whose rate is far too high loses a quarter to three
+    # quarters of its spread in a single step.
+    spread: float = 0.5
+    certain: float = 0.1
+    plunge: float = 0.25
 
 
 def _gate(facts: Facts, until: int) -> float:
@@ -148,6 +165,51 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
     return None
 
 
+def _first_overshoot(facts: Facts, limits: Limits) -> int | None:
+    return next((i for i, v in enumerate(facts.step_update_ratios) if v >= limits.overshoot_update_ratio), None)
+
+
+def _collapse(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]] | None:
+    """A policy made near-certain by steps too large for it: (shape, onset step, evidence), or None.
+    Its evidence's peak_step is the step the collapse is first seen (the gate is judged up to it)."""
+    measured = [(i, v) for i, v in enumerate(facts.policy_entropy) if math.isfinite(v)]
+    if not measured or measured[0][1] < limits.spread:
+        return None
+    collapsed = next(((i, v) for i, v in measured if v <= limits.certain), None)
+    if collapsed is None:
+        return None
+    at, share = collapsed
+    # The entropy of step i is of the policy the steps before it made: a plunge seen at step i
+    # was made by step i - 1, which must itself come after (or be) an overshooting step.
+    overshoot = _first_overshoot(facts, limits)
+    plunge = next(
+        (
+            (j, before - after)
+            for (_, before), (j, after) in itertools.pairwise(measured[: measured.index(collapsed) + 1])
+            if before - after >= limits.plunge
+        ),
+        None,
+    )
+    if overshoot is None or plunge is None or overshoot >= plunge[0]:
+        return None
+    first = measured[0][1]
+    found: dict[str, object] = {
+        "policy_entropy_first": sig(first),
+        "policy_entropy_collapsed": sig(share),
+        "collapse_step": at,
+        "plunge_step": plunge[0],
+        "plunge": sig(plunge[1]),
+        "peak_step": at,
+    }
+    return (
+        f"the policy is unstable: it collapsed, its action entropy falling from {first:.0%} of its maximum "
+        f"to {share:.1%} by step {at} (one action near certain), {plunge[1]:.0%} of it in the one step "
+        f"before step {plunge[0]}",
+        overshoot + 1,
+        found,
+    )
+
+
 @rule(
     "GS301",
     "lr-too-high",
@@ -162,6 +224,7 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
         "the model is likely limited by something else than its learning rate",
     ),
     needs_loss=True,
+    judges_policy=True,
     min_steps=4,
     fires=(
         Example(
@@ -211,8 +274,39 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
                 losses=[1.09, 1.5, 1.2, 1.4, 1.1, 1.45, 1.3, 1.2, 1.5, 1.1],
             ),
         ),
+        Example(
+            "a policy near-certain of one action by step 3 after steps that moved the weights 30%, its loss falling",
+            lambda: record(
+                mlp(act="Tanh"),
+                grad=[0.5] * 4,
+                update_ratio=[0.3] * 4,
+                losses=[40.0, 30.0, 15.0, 12.0, 9.0, 10.0, 8.0, 9.0, 8.0, 7.0],
+                optimizer="Adam",
+                policy_entropy=[1.0, 0.7, 0.5, 0.06, 0.08, 0.2, 0.05, 0.04, 0.02, 0.01],
+            ),
+        ),
     ),
     quiet=(
+        Example(
+            "a policy sharpening to near-certain over nine steps of 30% moves, at most 12% of its entropy a step",
+            lambda: record(
+                mlp(act="Tanh"),
+                grad=[0.5] * 4,
+                update_ratio=[0.3] * 4,
+                optimizer="Adam",
+                policy_entropy=[1.0, 0.9, 0.79, 0.68, 0.57, 0.46, 0.35, 0.24, 0.13, 0.08],
+            ),
+        ),
+        Example(
+            "a policy already near-certain on its first step, moving 30% per step",
+            lambda: record(
+                mlp(act="Tanh"),
+                grad=[0.5] * 4,
+                update_ratio=[0.3] * 4,
+                optimizer="Adam",
+                policy_entropy=[0.2, 0.1, 0.05, 0.04, 0.03, 0.03, 0.02, 0.02, 0.02, 0.01],
+            ),
+        ),
         Example(
             "cross-entropy over 10 classes falling from ln 10 with two small batches 10% above it",
             lambda: record(
@@ -241,7 +335,10 @@ def _evidence(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
 def lr_too_high(facts: Facts, limits: Limits) -> Finding | None:
     if not facts.loss_finite:
         return None
-    found = _evidence(facts, limits)
+    found = None if facts.policy else _evidence(facts, limits)
+    if found is not None:
+        found = (f"the loss is unstable: {found[0]}", *found[1:])
+    found = found or _collapse(facts, limits)
     if found is None:
         return None
     shape, onset, evidence = found
@@ -249,7 +346,7 @@ def lr_too_high(facts: Facts, limits: Limits) -> Finding | None:
     gate = _gate(facts, peak_at if isinstance(peak_at, int) else facts.steps)
     if not gate >= limits.update_ratio:
         return None
-    overshoot = next((i for i, v in enumerate(facts.step_update_ratios) if v >= limits.overshoot_update_ratio), None)
+    overshoot = _first_overshoot(facts, limits)
     if overshoot is not None:
         # The overshooting step's gradients came before its update: it is judged with the steps before.
         evidence = {**evidence, "overshoot_step": overshoot, "overshoot_onset": overshoot + 1}
@@ -259,6 +356,6 @@ def lr_too_high(facts: Facts, limits: Limits) -> Finding | None:
         lr_too_high,
         [],
         evidence,
-        f"the loss is unstable: {shape}, while weights moved up to {gate:.2g} of their size per step",
+        f"{shape}, while weights moved up to {gate:.2g} of their size per step",
         "lower the learning rate",
     )

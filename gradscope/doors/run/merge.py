@@ -120,6 +120,8 @@ def _joined(parts: list[StepRecord], columns: list[tuple[int, int]]) -> StepReco
         zero_grad_frac=column("zero_grad_frac"),
         has_grad=column("has_grad"),
         dead_unit_frac=column("dead_unit_frac"),
+        # The distributions built before a step are handed to the first optimizer that steps.
+        policy_entropy=next((p.policy_entropy for p in parts if p.policy_entropy is not None), None),
     )
 
 

@@ -28,6 +28,7 @@ from gradscope.doors.run.merge import Observed, merge
 from gradscope.doors.run.patches import Patches
 from gradscope.doors.run.stopping import Stopping
 from gradscope.doors.watch import Watch
+from gradscope.probe.policies import Entropies
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Observer:
     def __post_init__(self) -> None:
         self.stopping = Stopping(self.steps, self.budget)
         self.losses = LossFinder()
+        self.entropies = Entropies()
         self.models = models.Models()
         self._patches = Patches(self)
         self._alive: weakref.WeakSet[torch.optim.Optimizer] = weakref.WeakSet()
@@ -77,6 +79,7 @@ class Observer:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._patches.uninstall()
         self.losses.drop()
+        self.entropies.drop()
         for o in self.observed:
             o.watch.__exit__(None, None, None)
 
@@ -84,6 +87,9 @@ class Observer:
     def backward(self, tensors: Any) -> None:
         self.stopping.backward()
         self.losses.backward(tensors, self.stopping.backward_calls)
+
+    def distribution(self, distribution: Any) -> None:
+        self.entropies.add(distribution)
 
     def constructed(self, optimizer: torch.optim.Optimizer) -> None:
         self.created.append(type(optimizer).__name__)
@@ -116,6 +122,7 @@ class Observer:
         loss = self.losses.take(optimizer)
         if loss is not None:
             found.watch.probe.set_step_loss(loss)
+        found.watch.probe.set_step_entropy(self.entropies.take(found.watch.probe.device))
         self.losses.stepping = True
 
     def post_step(self, _optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:

@@ -1,11 +1,12 @@
 """The hooks through which `gradscope run` sees a script it did not write, and their undoing.
 
 Nothing in the script is changed. While installed, torch's global optimizer step
-hooks and four patched functions tell a `Listener` what the script does: every
+hooks and five patched functions tell a `Listener` what the script does: every
 backward() and on what, every optimizer constructed (found when it first steps),
-every loss GradScaler scales, and every GradScaler step that skipped
-optimizer.step(). `uninstall` puts torch back as it was. The patched functions
-call torch's own through `errors.call_user`: what they raise is the script's.
+every loss GradScaler scales, every GradScaler step that skipped
+optimizer.step(), and every categorical distribution built (a policy's).
+`uninstall` puts torch back as it was. The patched functions call torch's own
+through `errors.call_user`: what they raise is the script's.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ class Listener(Protocol):
     def step_skipped(self, optimizer: torch.optim.Optimizer) -> None: ...
     def pre_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None: ...
     def post_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None: ...
+    def distribution(self, distribution: Any) -> None: ...
 
 
 class Patches:
-    """torch's global step hooks and torch.autograd.backward, Optimizer.__init__, GradScaler.scale
-    and GradScaler.step patched, each telling `listener` while installed."""
+    """torch's global step hooks and torch.autograd.backward, Optimizer.__init__, GradScaler.scale,
+    GradScaler.step and Categorical.__init__ patched, each telling `listener` while installed."""
 
     def __init__(self, listener: Listener) -> None:
         self.listener = listener
@@ -57,6 +59,8 @@ class Patches:
         scaler = torch.amp.GradScaler
         self._patch(scaler, "scale", functools.partial(_scale, me))
         self._patch(scaler, "step", functools.partial(_scaler_step, me))
+        # OneHotCategorical builds a Categorical inside: this one patch sees both.
+        self._patch(torch.distributions.Categorical, "__init__", functools.partial(_categorical, me))
 
     def uninstall(self) -> None:
         for undo in reversed(self._undo):
@@ -124,3 +128,14 @@ def _scaler_step(ref: Ref, original: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return step
+
+
+def _categorical(ref: Ref, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def init(distribution: Any, *args: Any, **kwargs: Any) -> None:
+        call_user(original, distribution, *args, **kwargs)
+        listener = _listening(ref)
+        if listener is not None:
+            listener.distribution(distribution)
+
+    return init

@@ -45,7 +45,7 @@ VERDICT_MEANINGS: dict[Verdict, str] = {
     Verdict.EXPLODING: "gradients blow up",
     Verdict.VANISHING: "gradients fade towards the input",
     Verdict.DEAD: "units that never pass a gradient",
-    Verdict.UNSTABLE: "the loss diverges or swings: learning rate too high",
+    Verdict.UNSTABLE: "the loss (or a policy) diverges, swings or collapses: learning rate too high",
     Verdict.STALLED: "weights barely move, loss flat: learning rate too low",
     Verdict.PRECISION: "updates lost to bf16/fp16 rounding, or fp16 steps skipped by GradScaler",
 }
