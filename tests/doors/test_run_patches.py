@@ -40,6 +40,9 @@ class Recorder:
     def post_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         self.events.append(("post_step", type(optimizer).__name__))
 
+    def distribution(self, distribution: Any) -> None:
+        self.events.append(("distribution", type(distribution).__name__))
+
 
 def kinds(listener: Recorder) -> list[str]:
     return [kind for kind, _ in listener.events]
@@ -48,6 +51,7 @@ def kinds(listener: Recorder) -> list[str]:
 def test_the_listener_hears_construction_backward_and_steps_and_torch_is_put_back() -> None:
     backward, init = torch.autograd.backward, torch.optim.Optimizer.__init__
     scale, scaler_step = torch.amp.GradScaler.scale, torch.amp.GradScaler.step
+    categorical = torch.distributions.Categorical.__init__
     listener = Recorder()
     patches = Patches(listener)
     patches.install()
@@ -58,15 +62,19 @@ def test_the_listener_hears_construction_backward_and_steps_and_torch_is_put_bac
         loss = model(torch.randn(4, 3)).pow(2).mean()
         loss.backward()
         opt.step()
+        torch.distributions.Categorical(logits=torch.zeros(2, 3))
     finally:
         patches.uninstall()
-    assert kinds(listener) == ["constructed", "backward", "pre_step", "post_step"]
+    heard = ["constructed", "backward", "pre_step", "post_step", "distribution"]
+    assert kinds(listener) == heard
     assert listener.events[1][1] is loss
     assert not patches.installed
     assert torch.autograd.backward is backward and torch.optim.Optimizer.__init__ is init
     assert torch.amp.GradScaler.scale is scale and torch.amp.GradScaler.step is scaler_step
+    assert torch.distributions.Categorical.__init__ is categorical
     opt.step()  # no hook is left behind
-    assert kinds(listener) == ["constructed", "backward", "pre_step", "post_step"]
+    torch.distributions.Categorical(logits=torch.zeros(2, 3))
+    assert kinds(listener) == heard
 
 
 def test_a_gradscaler_step_that_skipped_the_optimizer_is_reported() -> None:

@@ -213,8 +213,8 @@ def _collapse(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
 @rule(
     "GS301",
     "lr-too-high",
-    "the loss spikes, climbs above a uniform guess or never falls while gradients stay finite "
-    "and weights change by a large share each step",
+    "the loss spikes, climbs above a uniform guess or never falls, or a policy collapses in a plunge, "
+    "while gradients stay finite and weights change by a large share each step",
     Severity.ERROR,
     limits=Limits(),
     verdict=Verdict.UNSTABLE,

@@ -1,0 +1,112 @@
+"""`gradscope run` on a policy-gradient script: the policy's entropy is measured and judged.
+
+tests/scripts/run/policy_bandit.py is a REINFORCE loop over a contextual bandit (its docstring
+has the plain measurements): at Adam 1e-2 the policy sharpens over tens of steps as it learns;
+at 0.3 it is near-certain of its arms after a few steps and stays behind. Its loss, the
+REINFORCE objective, changes sign: no rule may read progress from it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import harness
+import pandas as pd
+import pytest
+import torch
+from harness import SCRIPTS
+
+from gradscope.probe.policies import Entropies
+from gradscope.render.json import load
+
+BANDIT = SCRIPTS / "run" / "policy_bandit.py"
+
+
+def run_bandit(tmp_path: Path, lr: float, steps: int) -> tuple[dict[str, Any], pd.DataFrame]:
+    out, csv = tmp_path / f"run-{lr}-{steps}.json", tmp_path / f"run-{lr}-{steps}.csv"
+    result = harness.invoke(
+        "run", "--fail-on", "never", "--steps", steps, "--json", out, "--csv", csv, BANDIT, "--lr", lr
+    )
+    assert result.exit_code == 0, result.output
+    report = dict(json.loads(out.read_text()))
+    # A saved report gives the entropy back to the rules (a re-judged or re-rendered run).
+    assert [s.policy_entropy for s in load(out).record.steps] == [s["policy_entropy"] for s in report["steps"]]
+    return report, pd.read_csv(csv)
+
+
+@pytest.mark.parametrize("steps", [10, 30])
+def test_a_policy_collapsed_by_a_rate_far_too_high_is_unstable_at_any_length(tmp_path: Path, steps: int) -> None:
+    report, table = run_bandit(tmp_path, 0.3, steps)
+    assert report["verdict"] == "unstable"
+    (finding,) = [f for f in report["findings"] if f["code"] == "GS301"]
+    evidence = finding["evidence"]
+    # Near-certain within a few steps, a quarter or more of the spread gone in one of them.
+    assert evidence["policy_entropy_first"] > 0.9
+    assert evidence["policy_entropy_collapsed"] <= 0.1
+    assert evidence["collapse_step"] < 10 and evidence["plunge"] >= 0.25
+    assert "the policy is unstable" in finding["message"]
+    assert report["recommendations"][0]["action"] == "learning_rate"
+    # Every step carries the entropy it was judged by, in the JSON and the table alike.
+    shares = [s["policy_entropy"] for s in report["steps"]]
+    assert len(shares) == steps and all(0.0 <= v <= 1.0 for v in shares)
+    rows = table[table["metric"] == "policy_entropy"]
+    assert rows["value"].tolist() == pytest.approx(shares)
+
+
+def test_a_policy_that_sharpens_as_it_learns_is_healthy(tmp_path: Path) -> None:
+    report, _ = run_bandit(tmp_path, 0.01, 40)
+    assert report["verdict"] == "healthy", report["findings"]
+    shares = [s["policy_entropy"] for s in report["steps"]]
+    assert shares[0] > 0.9 and shares[-1] < 0.3  # it did grow confident
+    # The REINFORCE objective changes sign: the note says why the loss rules left it alone.
+    losses = [s["loss"] for s in report["steps"]]
+    assert min(losses) < 0 < max(losses)
+    assert any("policy-gradient objective" in note and "GS303" in note for note in report["notes"])
+
+
+def test_entropy_is_a_share_of_its_maximum_averaged_over_every_row() -> None:
+    entropies = Entropies()
+    assert entropies.take(torch.device("cpu")) is None
+    entropies.add(torch.distributions.Categorical(logits=torch.zeros(3, 4)))  # uniform: 1 each
+    certain = torch.tensor([[50.0, 0.0, 0.0, 0.0]])
+    entropies.add(torch.distributions.Categorical(logits=certain))  # about 0
+    entropies.add(torch.distributions.Categorical(probs=torch.ones(2, 1)))  # one action: no spread to judge
+    taken = entropies.take(torch.device("cpu"))
+    assert taken is not None and taken.dtype == torch.float64
+    assert taken.item() == pytest.approx(3 / 4, abs=1e-6)
+    assert entropies.take(torch.device("cpu")) is None  # taken once
+
+
+def test_a_one_hot_categorical_is_seen_through_the_categorical_it_builds(tmp_path: Path) -> None:
+    script = harness.write_script(
+        tmp_path,
+        """
+import torch
+net = torch.nn.Linear(3, 5)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for _ in range(6):
+    dist = torch.distributions.OneHotCategorical(logits=net(torch.randn(8, 3)))
+    loss = -(dist.log_prob(dist.sample())).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+""",
+    )
+    out = tmp_path / "run.json"
+    result = harness.invoke("run", "--fail-on", "never", "--json", out, script)
+    assert result.exit_code == 0, result.output
+    shares = [s.get("policy_entropy") for s in json.loads(out.read_text())["steps"]]
+    assert len(shares) == 6 and all(v is not None and 0.5 < v <= 1.0 for v in shares)
+
+
+def test_a_script_without_a_policy_reports_no_entropy(tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    result = harness.invoke("run", "--fail-on", "never", "--steps", 5, "--json", out, SCRIPTS / "run" / "gan.py")
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert all("policy_entropy" not in s for s in report["steps"])
+    assert not any("policy-gradient" in note for note in report["notes"])
+    assert all(math.isfinite(s["total_grad_norm"]) for s in report["steps"])
