@@ -28,10 +28,14 @@ class Entropies:
         self._rows = 0
 
     def add(self, distribution: Any) -> None:
-        """A Categorical was built: its rows' entropies join the coming step's."""
+        """A Categorical was built: its rows' entropies join the coming step's when the gradient
+        flows through it (the policy the step is computed from). Those built without one (a
+        rollout acting under no_grad, one distribution per environment step) are left out: the
+        policy is the same, and they would cost a few kernels each."""
         events = int(getattr(distribution, "_num_events", 0))
-        if events < 2:
-            return  # one possible action: no spread to lose
+        param = getattr(distribution, "_param", None)  # the logits or probs it was built from
+        if events < 2 or not (isinstance(param, torch.Tensor) and param.requires_grad):
+            return  # one possible action (no spread to lose), or not what the step learns from
         with torch.no_grad():
             rows = distribution.entropy().detach()
             if rows.numel() == 0:

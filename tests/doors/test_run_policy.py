@@ -67,13 +67,16 @@ def test_a_policy_that_sharpens_as_it_learns_is_healthy(tmp_path: Path) -> None:
     assert any("policy-gradient objective" in note and "GS303" in note for note in report["notes"])
 
 
-def test_entropy_is_a_share_of_its_maximum_averaged_over_every_row() -> None:
+def test_entropy_is_a_share_of_its_maximum_averaged_over_every_row_the_step_learns_from() -> None:
     entropies = Entropies()
     assert entropies.take(torch.device("cpu")) is None
-    entropies.add(torch.distributions.Categorical(logits=torch.zeros(3, 4)))  # uniform: 1 each
-    certain = torch.tensor([[50.0, 0.0, 0.0, 0.0]])
+    uniform = torch.zeros(3, 4, requires_grad=True)
+    entropies.add(torch.distributions.Categorical(logits=uniform))  # 1 each
+    certain = torch.tensor([[50.0, 0.0, 0.0, 0.0]], requires_grad=True)
     entropies.add(torch.distributions.Categorical(logits=certain))  # about 0
-    entropies.add(torch.distributions.Categorical(probs=torch.ones(2, 1)))  # one action: no spread to judge
+    entropies.add(torch.distributions.Categorical(probs=torch.ones(2, 1, requires_grad=True)))  # one action
+    # Acting under no_grad (a rollout): the same policy, no gradient through it, not counted.
+    entropies.add(torch.distributions.Categorical(logits=torch.tensor([[50.0, 0.0, 0.0, 0.0]] * 5)))
     taken = entropies.take(torch.device("cpu"))
     assert taken is not None and taken.dtype == torch.float64
     assert taken.item() == pytest.approx(3 / 4, abs=1e-6)

@@ -1,0 +1,85 @@
+"""What observing a policy costs under `gradscope run`: each Categorical a script builds.
+
+A rollout builds one distribution per environment step (stable-baselines3 at batch 1, under
+no_grad), a training step one per minibatch (with the gradient flowing through it). This times
+building N distributions plainly and with the run door's patch installed (its listener adds the
+entropy of each one the gradient flows through to the coming step's running sum, as the
+observer does; the others it only looks at), for both kinds.
+
+Run: python benchmarks/policy_cost.py [--n 20000] [--rows 1 64] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from typing import Any
+
+import torch
+
+from gradscope.doors.run.patches import Patches
+from gradscope.probe.policies import Entropies
+
+
+class Listener:
+    """Only the distributions matter here; the rest of the listener does nothing."""
+
+    def __init__(self) -> None:
+        self.entropies = Entropies()
+
+    def distribution(self, distribution: Any) -> None:
+        self.entropies.add(distribution)
+
+    def backward(self, tensors: Any) -> None: ...
+    def constructed(self, optimizer: torch.optim.Optimizer) -> None: ...
+    def scaled(self, scaler: torch.amp.GradScaler, outputs: Any, scaled: Any) -> None: ...
+    def steps_taken(self) -> int:
+        return 0
+
+    def step_skipped(self, optimizer: torch.optim.Optimizer) -> None: ...
+    def pre_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None: ...
+    def post_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None: ...
+
+
+def build(n: int, logits: torch.Tensor) -> float:
+    """Seconds per distribution built and sampled from."""
+    if logits.is_cuda:
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(n):
+        torch.distributions.Categorical(logits=logits).sample()
+    if logits.is_cuda:
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1, 64])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    print("| rows | gradient | plain us | observed us | extra us | extra |")
+    print("|---|---|---|---|---|---|")
+    for rows, grad in [(r, g) for r in args.rows for g in (False, True)]:
+        logits = torch.randn(rows, 2, device=device, requires_grad=grad)
+        plain, observed = [], []
+        for _ in range(args.repeats):
+            plain.append(build(args.n, logits))
+            listener = Listener()
+            patches = Patches(listener)
+            patches.install()
+            try:
+                observed.append(build(args.n, logits))
+            finally:
+                patches.uninstall()
+            assert (listener.entropies.take(device) is not None) == grad
+        p, o = statistics.median(plain) * 1e6, statistics.median(observed) * 1e6
+        print(f"| {rows} | {'yes' if grad else 'no'} | {p:.1f} | {o:.1f} | {o - p:.1f} | {o / p - 1:+.0%} |")
+
+
+if __name__ == "__main__":
+    main()
