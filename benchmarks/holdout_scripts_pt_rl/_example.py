@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from external import checkout  # noqa: E402
+from external import checkout
 
 
 def run_example(name: str, *args: str) -> None:

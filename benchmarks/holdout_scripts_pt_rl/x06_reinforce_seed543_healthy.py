@@ -1,7 +1,9 @@
-"""pytorch/examples reinforcement_learning/reinforce.py (Adam lr 1e-2, one episode per step), unmodified, --seed 543: healthy.
+"""pytorch/examples reinforcement_learning/reinforce.py (Adam lr 1e-2, one episode per step), unmodified, --seed
+543: healthy.
 
-Labelled from the script's own printout (`python reinforce.py --seed 543` in a checkout of pytorch/examples, the
-running average of the episode reward every 10 episodes): at this seed it learns: average reward 16.5 after 10 episodes, 36.5 after 40, 109 after 100.
+Labelled from the script's own printout (`python reinforce.py --seed 543` in a checkout of pytorch/examples,
+the running average of the episode reward every 10 episodes): at this seed it learns: average reward 16.5
+after 10 episodes, 36.5 after 40, 109 after 100.
 """
 
 from _example import run_example

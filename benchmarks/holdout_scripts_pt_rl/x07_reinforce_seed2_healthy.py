@@ -1,7 +1,9 @@
-"""pytorch/examples reinforcement_learning/reinforce.py (Adam lr 1e-2, one episode per step), unmodified, --seed 2: healthy.
+"""pytorch/examples reinforcement_learning/reinforce.py (Adam lr 1e-2, one episode per step), unmodified, --seed
+2: healthy.
 
 Labelled from the script's own printout (`python reinforce.py --seed 2` in a checkout of pytorch/examples, the
-running average of the episode reward every 10 episodes): at this seed it learns: average reward 12.4 after 10 episodes, 24.0 after 40, 143 after 100.
+running average of the episode reward every 10 episodes): at this seed it learns: average reward 12.4 after 10
+episodes, 24.0 after 40, 143 after 100.
 """
 
 from _example import run_example
