@@ -26,6 +26,7 @@ from gradscope.probe import distributed, hooks
 from gradscope.probe.layout import discover
 from gradscope.probe.losses import Losses, loss_tensor
 from gradscope.probe.measure import Measure
+from gradscope.probe.policies import Entropies
 from gradscope.probe.skips import Skips
 
 StepLog = Callable[[int, dict[str, Any]], None]
@@ -67,6 +68,7 @@ class Probe:
         self.steps = hooks.Steps(every, seen=steps_seen)
         self.losses = Losses(after_step=loss_after_step)
         self.entropy: torch.Tensor | None = None  # the policy's, for the coming step (set_step_entropy)
+        self.policies = Entropies()  # those handed over by add_policy
         self.skips = Skips(scaler)
         self.measure = Measure(self.model, self.layout, memory, self.ranks)
         self.device = self.measure.device
@@ -138,6 +140,10 @@ class Probe:
         if self.steps.due:
             self.losses.closure = loss_tensor(value, self.device).reshape(1)
 
+    def add_policy(self, distribution: Any) -> None:
+        """Hand over a policy's distribution for the coming step (see Watch.policy)."""
+        self.policies.add(distribution)
+
     def set_step_entropy(self, value: torch.Tensor | None) -> None:
         """The policy's entropy over the distributions built since the last step (`gradscope run`
         observes them, probe/policies.py), for the step about to run."""
@@ -191,6 +197,7 @@ class Probe:
         if index is None:
             # Not recorded, or inside no_sync() (its losses were this rank's own batches).
             self.losses.pending.clear()
+            self.policies.drop()
             return
         self.losses.settle()
         record = self._finish(index)
@@ -207,7 +214,8 @@ class Probe:
 
     def _finish(self, index: int) -> StepRecord | None:
         entropy, self.entropy = self.entropy, None
-        return self.measure.finish(index, self.losses, next_due=self.steps.due, entropy=entropy)
+        handed = self.policies.take(self.device)
+        return self.measure.finish(index, self.losses, next_due=self.steps.due, entropy=entropy if entropy is not None else handed)
 
     def figures(self, record: StepRecord) -> dict[str, Any]:
         """One step's figures keyed by layer name, for a user's logger."""

@@ -116,6 +116,10 @@ class Recorder:
         self._losses_given = True
         self.probe.add_loss(value)
 
+    def policy(self, distribution: Any) -> None:
+        """Hand over a policy's distribution (see Watch.policy); nothing is synced here."""
+        self.probe.add_policy(distribution)
+
     def stop(self, *, failed: bool = False) -> None:
         """Detach, restore train/eval modes, stop the clock; also after the loop raised (`failed`)."""
         try:

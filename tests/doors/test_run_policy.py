@@ -1,4 +1,5 @@
-"""`gradscope run` on a policy-gradient script: the policy's entropy is measured and judged.
+"""A policy-gradient script's policy: its entropy measured (`gradscope run` finds the distributions,
+`watch` takes them from `w.policy`) and judged.
 
 tests/scripts/run/policy_bandit.py is a REINFORCE loop over a contextual bandit (its docstring
 has the plain measurements): at Adam 1e-2 the policy sharpens over tens of steps as it learns;
@@ -19,6 +20,7 @@ import pytest
 import torch
 from harness import SCRIPTS
 
+import gradscope
 from gradscope.probe.policies import Entropies
 from gradscope.render.json import load
 
@@ -113,3 +115,31 @@ def test_a_script_without_a_policy_reports_no_entropy(tmp_path: Path) -> None:
     assert all("policy_entropy" not in s for s in report["steps"])
     assert not any("policy-gradient" in note for note in report["notes"])
     assert all(math.isfinite(s["total_grad_norm"]) for s in report["steps"])
+
+
+def test_watch_takes_the_policy_handed_over_and_judges_it() -> None:
+    torch.manual_seed(0)
+    policy = torch.nn.Sequential(torch.nn.Linear(8, 64), torch.nn.Tanh(), torch.nn.Linear(64, 4))
+    policy.eval()  # a watch leaves the mode as it came in
+    optimizer = torch.optim.Adam(policy.parameters(), lr=0.5)
+    directions = torch.randn(4, 8)
+    with gradscope.watch(policy, optimizer, every=2) as w:
+        for _ in range(20):
+            contexts = torch.randn(128, 8)
+            arms = torch.distributions.Categorical(logits=policy(contexts))
+            w.policy(arms)
+            chosen = arms.sample()
+            reward = (chosen == (contexts @ directions.T).argmax(1)).float()
+            loss = -(arms.log_prob(chosen) * (reward - reward.mean())).mean()
+            w.loss(loss)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    shares = [s.policy_entropy for s in w.record().steps]
+    # Every second step is recorded, with the distribution of its own iteration only.
+    assert len(shares) == 10 and all(v is not None for v in shares)
+    assert shares[0] > 0.9 and min(v for v in shares if v is not None) < 0.1
+    report = w.report()
+    assert report.verdict.value == "unstable"
+    assert any(f.code == "GS301" and "collapse_step" in f.evidence for f in report.findings)
+    assert not policy.training
