@@ -213,9 +213,11 @@ class Probe:
         self.measure.grads(use_buffer)
 
     def _finish(self, index: int) -> StepRecord | None:
-        entropy, self.entropy = self.entropy, None
+        # gradscope run's (set_step_entropy), else those handed over by add_policy.
+        found, self.entropy = self.entropy, None
         handed = self.policies.take(self.device)
-        return self.measure.finish(index, self.losses, next_due=self.steps.due, entropy=entropy if entropy is not None else handed)
+        entropy = found if found is not None else handed
+        return self.measure.finish(index, self.losses, next_due=self.steps.due, entropy=entropy)
 
     def figures(self, record: StepRecord) -> dict[str, Any]:
         """One step's figures keyed by layer name, for a user's logger."""
