@@ -49,6 +49,7 @@ NAME_CHARS = 30
 ZERO_COLOR = "#3a3a3a"
 NONFINITE_COLOR = STATUS_COLORS[LayerStatus.NONFINITE]
 LINE_COLOR = "#1f77b4"
+POLICY_COLOR = "#9467bd"
 # Recommendation lines in the verification plot; the baseline is black.
 LINE_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22")
 # A single problem layer among hundreds is tinted at least this share of the axis wide.
@@ -418,6 +419,9 @@ def loss_gradnorm(fig: Figure, report: Report) -> None:
         top.text(0.5, 0.5, "no loss was recorded", ha="center", va="center", transform=top.transAxes, fontsize=14)
     top.set_ylabel("loss (the script's own units)")
     top.grid(True, alpha=0.3)
+    policy = _policy_entropy(top, x, report)
+    if policy is not None:
+        handles.append(policy)
     norm = np.array([s.total_grad_norm for s in steps], dtype=float)
     clip = _clip_threshold(report.recommendations)
     limits = _log_limits(norm, [clip[0]] if clip else [])
@@ -446,6 +450,20 @@ def loss_gradnorm(fig: Figure, report: Report) -> None:
     bottom.grid(True, which="major", alpha=0.3)
     bottom.xaxis.set_major_locator(MaxNLocator(nbins=20, integer=True))
     fig.legend(handles=[*handles, *_edge_legend(*marks)], loc="outside lower center", ncols=2, fontsize=9)
+
+
+def _policy_entropy(top: Axes, x: Array, report: Report) -> Line2D | None:
+    """The policy's entropy on a right-hand axis of the loss panel, where the run has one: it is
+    what GS301 judges a policy-gradient run by, since such a loss's level is no progress."""
+    shares = [s.policy_entropy for s in report.record.steps]
+    if all(v is None for v in shares):
+        return None
+    y = np.array([math.nan if v is None else v for v in shares], dtype=float)
+    twin = top.twinx()
+    twin.plot(x, y, color=POLICY_COLOR, marker="s", ms=3, lw=1.2)
+    twin.set_ylim(0.0, 1.05)
+    twin.set_ylabel("policy entropy (share of ln K)", color=POLICY_COLOR)
+    return Line2D([], [], color=POLICY_COLOR, marker="s", label="policy entropy (share of its maximum ln K)")
 
 
 # ---------------------------------------------------------------- 4. verification

@@ -19,10 +19,12 @@ import pandas as pd
 import pytest
 import torch
 from harness import SCRIPTS
+from matplotlib.figure import Figure
 
 import gradscope
 from gradscope.probe.policies import Entropies
 from gradscope.render.json import load
+from gradscope.render.plots import loss_gradnorm
 
 BANDIT = SCRIPTS / "run" / "policy_bandit.py"
 
@@ -143,3 +145,7 @@ def test_watch_takes_the_policy_handed_over_and_judges_it() -> None:
     assert report.verdict.value == "unstable"
     assert any(f.code == "GS301" and "collapse_step" in f.evidence for f in report.findings)
     assert not policy.training
+    # The loss plot shows what the policy was judged by, on an axis of its own.
+    figure = Figure()
+    loss_gradnorm(figure, report)
+    assert [ax.get_ylabel() for ax in figure.axes if "policy" in ax.get_ylabel()] == ["policy entropy (share of ln K)"]
