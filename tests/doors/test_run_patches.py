@@ -43,6 +43,9 @@ class Recorder:
     def distribution(self, distribution: Any) -> None:
         self.events.append(("distribution", type(distribution).__name__))
 
+    def sampled(self, distribution: Any) -> None:
+        self.events.append(("sampled", type(distribution).__name__))
+
 
 def kinds(listener: Recorder) -> list[str]:
     return [kind for kind, _ in listener.events]
@@ -51,7 +54,7 @@ def kinds(listener: Recorder) -> list[str]:
 def test_the_listener_hears_construction_backward_and_steps_and_torch_is_put_back() -> None:
     backward, init = torch.autograd.backward, torch.optim.Optimizer.__init__
     scale, scaler_step = torch.amp.GradScaler.scale, torch.amp.GradScaler.step
-    categorical = torch.distributions.Categorical.__init__
+    categorical = torch.distributions.Categorical.__init__, torch.distributions.Categorical.sample
     listener = Recorder()
     patches = Patches(listener)
     patches.install()
@@ -62,18 +65,18 @@ def test_the_listener_hears_construction_backward_and_steps_and_torch_is_put_bac
         loss = model(torch.randn(4, 3)).pow(2).mean()
         loss.backward()
         opt.step()
-        torch.distributions.Categorical(logits=torch.zeros(2, 3))
+        torch.distributions.Categorical(logits=torch.zeros(2, 3)).sample()
     finally:
         patches.uninstall()
-    heard = ["constructed", "backward", "pre_step", "post_step", "distribution"]
+    heard = ["constructed", "backward", "pre_step", "post_step", "distribution", "sampled"]
     assert kinds(listener) == heard
     assert listener.events[1][1] is loss
     assert not patches.installed
     assert torch.autograd.backward is backward and torch.optim.Optimizer.__init__ is init
     assert torch.amp.GradScaler.scale is scale and torch.amp.GradScaler.step is scaler_step
-    assert torch.distributions.Categorical.__init__ is categorical
+    assert (torch.distributions.Categorical.__init__, torch.distributions.Categorical.sample) == categorical
     opt.step()  # no hook is left behind
-    torch.distributions.Categorical(logits=torch.zeros(2, 3))
+    torch.distributions.Categorical(logits=torch.zeros(2, 3)).sample()
     assert kinds(listener) == heard
 
 

@@ -149,3 +149,32 @@ def test_watch_takes_the_policy_handed_over_and_judges_it() -> None:
     figure = Figure()
     loss_gradnorm(figure, report)
     assert [ax.get_ylabel() for ax in figure.axes if "policy" in ax.get_ylabel()] == ["policy entropy (share of ln K)"]
+
+
+def test_a_classifier_scored_with_categorical_log_prob_is_no_policy(tmp_path: Path) -> None:
+    """It never samples: its distributions are predictions, its loss a likelihood whose level the
+    loss rules read as they always do (here it climbs: Adam at 3 on a tanh net)."""
+    script = harness.write_script(
+        tmp_path,
+        """
+import torch
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(16, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64), torch.nn.Tanh(),
+                          torch.nn.Linear(64, 10))
+opt = torch.optim.Adam(net.parameters(), lr=3.0)
+x, y = torch.randn(256, 16), torch.randint(0, 10, (256,))
+for _ in range(20):
+    loss = -torch.distributions.Categorical(logits=net(x)).log_prob(y).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+""",
+    )
+    out = tmp_path / "run.json"
+    result = harness.invoke("run", "--fail-on", "never", "--json", out, script)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert all("policy_entropy" not in s for s in report["steps"])
+    assert not any("policy-gradient" in note for note in report["notes"])
+    assert report["verdict"] == "unstable"
+    assert any(f["code"] == "GS301" and "loss_peak" in f["evidence"] for f in report["findings"])

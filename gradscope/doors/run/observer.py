@@ -49,6 +49,10 @@ class Observer:
         self.stopping = Stopping(self.steps, self.budget)
         self.losses = LossFinder()
         self.entropies = Entropies()
+        # Whether the script has drawn actions from a Categorical: only then are its distributions
+        # a policy's (a classifier may score its labels with Categorical.log_prob, never sampling).
+        # A policy acts before its first step, so this is known by the time a step is recorded.
+        self.acting = False
         self.models = models.Models()
         self._patches = Patches(self)
         self._alive: weakref.WeakSet[torch.optim.Optimizer] = weakref.WeakSet()
@@ -91,6 +95,9 @@ class Observer:
     def distribution(self, distribution: Any) -> None:
         self.entropies.add(distribution)
 
+    def sampled(self, _distribution: Any) -> None:
+        self.acting = True
+
     def constructed(self, optimizer: torch.optim.Optimizer) -> None:
         self.created.append(type(optimizer).__name__)
         self._alive.add(optimizer)
@@ -122,7 +129,8 @@ class Observer:
         loss = self.losses.take(optimizer)
         if loss is not None:
             found.watch.probe.set_step_loss(loss)
-        found.watch.probe.set_step_entropy(self.entropies.take(found.watch.probe.device))
+        entropy = self.entropies.take(found.watch.probe.device)
+        found.watch.probe.set_step_entropy(entropy if self.acting else None)
         self.losses.stepping = True
 
     def post_step(self, _optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:

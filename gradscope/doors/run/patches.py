@@ -1,10 +1,11 @@
 """The hooks through which `gradscope run` sees a script it did not write, and their undoing.
 
 Nothing in the script is changed. While installed, torch's global optimizer step
-hooks and five patched functions tell a `Listener` what the script does: every
+hooks and six patched functions tell a `Listener` what the script does: every
 backward() and on what, every optimizer constructed (found when it first steps),
 every loss GradScaler scales, every GradScaler step that skipped
-optimizer.step(), and every categorical distribution built (a policy's).
+optimizer.step(), and every categorical distribution built and sampled from (a
+policy's).
 `uninstall` puts torch back as it was. The patched functions call torch's own
 through `errors.call_user`: what they raise is the script's.
 """
@@ -33,11 +34,13 @@ class Listener(Protocol):
     def pre_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None: ...
     def post_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None: ...
     def distribution(self, distribution: Any) -> None: ...
+    def sampled(self, distribution: Any) -> None: ...
 
 
 class Patches:
     """torch's global step hooks and torch.autograd.backward, Optimizer.__init__, GradScaler.scale,
-    GradScaler.step and Categorical.__init__ patched, each telling `listener` while installed."""
+    GradScaler.step, Categorical.__init__ and Categorical.sample patched, each telling `listener`
+    while installed."""
 
     def __init__(self, listener: Listener) -> None:
         self.listener = listener
@@ -59,8 +62,9 @@ class Patches:
         scaler = torch.amp.GradScaler
         self._patch(scaler, "scale", functools.partial(_scale, me))
         self._patch(scaler, "step", functools.partial(_scaler_step, me))
-        # OneHotCategorical builds a Categorical inside: this one patch sees both.
+        # OneHotCategorical builds a Categorical inside and samples through it: these see both.
         self._patch(torch.distributions.Categorical, "__init__", functools.partial(_categorical, me))
+        self._patch(torch.distributions.Categorical, "sample", functools.partial(_sample, me))
 
     def uninstall(self) -> None:
         for undo in reversed(self._undo):
@@ -139,3 +143,15 @@ def _categorical(ref: Ref, original: Callable[..., Any]) -> Callable[..., Any]:
             listener.distribution(distribution)
 
     return init
+
+
+def _sample(ref: Ref, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def sample(distribution: Any, *args: Any, **kwargs: Any) -> Any:
+        drawn = call_user(original, distribution, *args, **kwargs)
+        listener = _listening(ref)
+        if listener is not None:
+            listener.sampled(distribution)
+        return drawn
+
+    return sample
