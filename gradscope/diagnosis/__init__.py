@@ -94,9 +94,11 @@ def diagnose(record: RunRecord) -> Diagnosis:
     by_code: dict[str, Finding] = {}
     short: list[Rule] = []
     for r in RULES:
-        if r.needs_loss and not facts.has_loss:
+        # A rule that judges a policy does so by its entropy, with or without a loss.
+        reads_loss = r.needs_loss and not (r.judges_policy and facts.policy)
+        if reads_loss and not facts.has_loss:
             continue
-        if (len(facts.losses) if r.needs_loss else facts.steps) < r.min_steps:
+        if (len(facts.losses) if reads_loss else facts.steps) < r.min_steps:
             short.append(r)
             continue
         found = r(facts)
@@ -115,7 +117,8 @@ def diagnose(record: RunRecord) -> Diagnosis:
         judge = [f"{r.code} {r.name}" for r in RULES if r.judges_policy]
         notes.append(Note(NoteCode.POLICY_LOSS, {"rules": level, "judges": judge}))
     if not facts.has_loss:
-        notes.append(Note(NoteCode.NO_LOSS, {"rules": [f"{r.code} {r.name}" for r in RULES if r.needs_loss]}))
+        unread = [r for r in RULES if r.needs_loss and not (r.judges_policy and facts.policy)]
+        notes.append(Note(NoteCode.NO_LOSS, {"rules": [f"{r.code} {r.name}" for r in unread]}))
     if short:
         skipped = [f"{r.code} {r.name} needs {r.min_steps}" for r in short]
         notes.append(Note(NoteCode.TOO_SHORT, {"steps": facts.steps, "skipped": skipped}))

@@ -85,6 +85,8 @@ class Facts:
     # Per step, the policy's entropy as a share of its maximum (StepRecord.policy_entropy): NaN
     # on steps without one; empty when the run has none.
     policy_entropy: tuple[float, ...] = ()
+    # The optimizer step each record is of (k apart under --every k); empty for hand-made facts.
+    step_numbers: tuple[int, ...] = ()
     # The record itself, for rules that judge figures no summary above carries (the precision
     # rules: lost updates per layer, the loss scale); None for hand-made facts.
     record: RunRecord | None = None
@@ -220,6 +222,7 @@ def build_facts(record: RunRecord, window: int = LOSS_WINDOW) -> Facts:
         step_update_ratios=_step_update_ratios(record, layers),
         classes=run.classes,
         policy_entropy=_policy_entropy(record),
+        step_numbers=tuple(s.step for s in record.steps),
         record=record,
         window=max(1, min(window, len(record.steps) // 3 or 1)),
     )

@@ -32,16 +32,11 @@ class Entropies:
         flows through it (the policy the step is computed from). Those built without one (a
         rollout acting under no_grad, one distribution per environment step) are left out: the
         policy is the same, and they would cost a few kernels each."""
-        events = int(getattr(distribution, "_num_events", 0))
-        param = getattr(distribution, "_param", None)  # the logits or probs it was built from
-        if events < 2 or not (isinstance(param, torch.Tensor) and param.requires_grad):
-            return  # one possible action (no spread to lose), or not what the step learns from
-        with torch.no_grad():
-            rows = distribution.entropy().detach()
-            if rows.numel() == 0:
-                return
-            share = rows.sum(dtype=torch.float64) / math.log(events)
-            self._sum = share if self._sum is None else self._sum + share.to(self._sum.device)
+        rows = _entropy_shares(distribution)
+        if rows is None:
+            return
+        share = rows.sum(dtype=torch.float64)
+        self._sum = share if self._sum is None else self._sum + share.to(self._sum.device)
         self._rows += rows.numel()
 
     def take(self, device: torch.device) -> torch.Tensor | None:
@@ -56,3 +51,41 @@ class Entropies:
     def drop(self) -> None:
         self._sum = None
         self._rows = 0
+
+
+def _param(distribution: Any) -> torch.Tensor | None:
+    """The tensor Categorical.__init__ stored: its normalised `logits`, else its `probs`."""
+    given = vars(distribution)
+    for name in ("logits", "probs"):
+        if isinstance(given.get(name), torch.Tensor):
+            return given[name]  # type: ignore[no-any-return]
+    return None
+
+
+def learns_from(distribution: Any) -> bool:
+    """Whether the gradient flows through the distribution (the policy a step is computed from)."""
+    param = _param(distribution)
+    return param is not None and param.requires_grad
+
+
+def _entropy_shares(distribution: Any) -> torch.Tensor | None:
+    """Each row's entropy over ln K, from the tensor Categorical.__init__ normalised and stored
+    (`logits` or `probs`, whichever it was given), or None when the gradient does not flow
+    through it, it has one action, or no row. Neither `entropy()` nor the lazy properties are
+    touched: a subclass may override them or rebuild itself after `__init__`, and filling
+    `probs` in would keep a second tensor (with its graph) for the distribution's life."""
+    param = _param(distribution)
+    if param is None or not param.requires_grad or param.dim() == 0:
+        return None
+    events = param.shape[-1]
+    if events < 2 or param.numel() == 0:
+        return None
+    with torch.no_grad():
+        if "logits" in vars(distribution):
+            # Categorical normalises logits to log-probabilities in __init__.
+            floor = torch.finfo(param.dtype).min
+            p, log_p = param.exp(), param.clamp(min=floor)
+        else:
+            p = param / param.sum(-1, keepdim=True)
+            log_p = torch.log(p).clamp(min=torch.finfo(p.dtype).min)
+        return -(p * log_p).sum(-1).reshape(-1) / math.log(events)

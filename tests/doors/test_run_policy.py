@@ -9,6 +9,7 @@ REINFORCE objective, changes sign: no rule may read progress from it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -178,3 +179,126 @@ for _ in range(20):
     assert not any("policy-gradient" in note for note in report["notes"])
     assert report["verdict"] == "unstable"
     assert any(f["code"] == "GS301" and "loss_peak" in f["evidence"] for f in report["findings"])
+
+
+def test_recorded_steps_k_apart_are_judged_by_their_fall_a_step(tmp_path: Path) -> None:
+    """Under --every 5 the policy at its healthy rate falls by more than a quarter between two
+    recorded steps; a step's share of that fall is no plunge."""
+    out = tmp_path / "run.json"
+    result = harness.invoke("run", "--fail-on", "never", "--every", 5, "--steps", 8, "--json", out, BANDIT)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    shares = [s["policy_entropy"] for s in report["steps"]]
+    assert max(a - b for a, b in itertools.pairwise(shares)) >= 0.25  # over five steps
+    assert report["verdict"] == "healthy", report["findings"]
+
+
+ACTOR_CRITIC = """
+import torch
+torch.manual_seed(0)
+actor = torch.nn.Sequential(torch.nn.Linear(8, 64), torch.nn.Tanh(), torch.nn.Linear(64, 4))
+critic = torch.nn.Sequential(torch.nn.Linear(8, 64), torch.nn.Tanh(), torch.nn.Linear(64, 1))
+actor_opt = torch.optim.Adam(actor.parameters(), lr=LR)
+critic_opt = torch.optim.Adam(critic.parameters(), lr=LR)
+directions = torch.randn(4, 8)
+for _ in range(30):
+    contexts = torch.randn(128, 8)
+    arms = torch.distributions.Categorical(logits=actor(contexts))
+    chosen = arms.sample()
+    reward = (chosen == (contexts @ directions.T).argmax(1)).float()
+    value = critic(contexts).squeeze(1)
+    actor_loss = -(arms.log_prob(chosen) * (reward - value.detach())).mean()
+    critic_loss = (value - reward).pow(2).mean()
+    actor_opt.zero_grad()
+    actor_loss.backward()
+    actor_opt.step()
+    critic_opt.zero_grad()
+    critic_loss.backward()
+    critic_opt.step()
+"""
+
+
+@pytest.mark.parametrize(("lr", "verdict"), [("0.3", "unstable"), ("1e-2", "healthy")])
+def test_an_actor_and_a_critic_stepped_apart_are_judged_by_the_policy(tmp_path: Path, lr: str, verdict: str) -> None:
+    """Two optimizers each stepped on its own loss leave no one loss curve: the policy is judged
+    all the same."""
+    script = harness.write_script(tmp_path, ACTOR_CRITIC.replace("LR", lr))
+    out = tmp_path / "run.json"
+    result = harness.invoke("run", "--fail-on", "never", "--steps", 20, "--json", out, script)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["verdict"] == verdict, report["findings"]
+    assert any("no one loss curve" in note for note in report["notes"])
+
+
+def test_data_drawn_from_a_categorical_does_not_make_a_classifier_a_policy(tmp_path: Path) -> None:
+    """Labels drawn once, and a batch's noise drawn once a step, are no acting."""
+    script = harness.write_script(
+        tmp_path,
+        """
+import torch
+torch.manual_seed(0)
+net = torch.nn.Linear(16, 10)
+opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+x = torch.randn(256, 16)
+y = torch.distributions.Categorical(logits=x[:, :10] * 3).sample()
+for _ in range(12):
+    keep = torch.distributions.Categorical(probs=torch.ones(256, 2)).sample().bool()
+    loss = -torch.distributions.Categorical(logits=net(x[keep])).log_prob(y[keep]).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+""",
+    )
+    out = tmp_path / "run.json"
+    result = harness.invoke("run", "--fail-on", "never", "--json", out, script)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert all("policy_entropy" not in s for s in report["steps"])
+    assert not any("policy-gradient" in note for note in report["notes"])
+
+
+def test_a_categorical_subclass_is_measured_without_touching_what_it_overrides(tmp_path: Path) -> None:
+    """A subclass whose entropy() needs what it sets after Categorical.__init__, and one that
+    builds itself again with masked logits: the script runs as it does alone, and samples
+    only the actions it allows."""
+    script = harness.write_script(
+        tmp_path,
+        """
+import torch
+
+class Tempered(torch.distributions.Categorical):
+    def __init__(self, logits, temperature):
+        super().__init__(logits=logits / temperature)
+        self.temperature = temperature
+
+    def entropy(self):
+        return super().entropy() * self.temperature
+
+class Masked(torch.distributions.Categorical):
+    def __init__(self, logits, mask):
+        super().__init__(logits=logits)
+        super().__init__(logits=logits.masked_fill(~mask, -1e9))
+
+torch.manual_seed(0)
+net = torch.nn.Linear(4, 3)
+opt = torch.optim.SGD(net.parameters(), lr=0.01)
+mask = torch.tensor([True, True, False])
+drawn = []
+for _ in range(8):
+    out = net(torch.randn(32, 4))
+    policy = Masked(out, mask)
+    action = policy.sample()
+    drawn.append(action)
+    loss = -(policy.log_prob(action) + Tempered(out, 2.0).entropy()).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+assert not (torch.cat(drawn) == 2).any(), "a masked action was drawn"
+""",
+    )
+    out = tmp_path / "run.json"
+    result = harness.invoke("run", "--fail-on", "never", "--json", out, script)
+    assert result.exit_code == 0, result.output
+    shares = [s.get("policy_entropy") for s in json.loads(out.read_text())["steps"]]
+    assert len(shares) == 8 and all(v is not None and 0.0 < v < 1.0 for v in shares)

@@ -169,6 +169,22 @@ def _first_overshoot(facts: Facts, limits: Limits) -> int | None:
     return next((i for i, v in enumerate(facts.step_update_ratios) if v >= limits.overshoot_update_ratio), None)
 
 
+def _plunge(
+    facts: Facts, limits: Limits, measured: list[tuple[int, float]], overshoot: int
+) -> tuple[int, float] | None:
+    """The first fall of `plunge` or more a step, seen at a step after the first overshooting one:
+    (the step it was seen at, the fall a step), or None. The entropy of step i is of the policy
+    the steps before it made, so a fall seen at step i was made by step i - 1, which must come
+    after (or be) the overshoot. Recorded steps k apart (--every k, or an entropy measured on
+    some steps only) are judged by their fall over k, a step's share of it."""
+    numbers = facts.step_numbers or tuple(range(facts.steps))
+    for (i, before), (j, after) in itertools.pairwise(measured):
+        gap = max(1, numbers[j] - numbers[i])
+        if j > overshoot and (before - after) / gap >= limits.plunge:
+            return j, (before - after) / gap
+    return None
+
+
 def _collapse(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]] | None:
     """A policy made near-certain by steps too large for it: (shape, onset step, evidence), or None.
     Its evidence's peak_step is the step the collapse is first seen (the gate is judged up to it)."""
@@ -179,18 +195,11 @@ def _collapse(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
     if collapsed is None:
         return None
     at, share = collapsed
-    # The entropy of step i is of the policy the steps before it made: a plunge seen at step i
-    # was made by step i - 1, which must itself come after (or be) an overshooting step.
     overshoot = _first_overshoot(facts, limits)
-    plunge = next(
-        (
-            (j, before - after)
-            for (_, before), (j, after) in itertools.pairwise(measured[: measured.index(collapsed) + 1])
-            if before - after >= limits.plunge
-        ),
-        None,
-    )
-    if overshoot is None or plunge is None or overshoot >= plunge[0]:
+    if overshoot is None:
+        return None
+    plunge = _plunge(facts, limits, measured[: measured.index(collapsed) + 1], overshoot)
+    if plunge is None:
         return None
     first = measured[0][1]
     found: dict[str, object] = {
@@ -203,8 +212,8 @@ def _collapse(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
     }
     return (
         f"the policy is unstable: it collapsed, its action entropy falling from {first:.0%} of its maximum "
-        f"to {share:.1%} by step {at} (one action near certain), {plunge[1]:.0%} of it in the one step "
-        f"before step {plunge[0]}",
+        f"to {share:.1%} by step {at} (one action near certain), {plunge[1]:.0%} of it in a step "
+        f"just before step {plunge[0]}",
         overshoot + 1,
         found,
     )
@@ -333,9 +342,10 @@ def _collapse(facts: Facts, limits: Limits) -> tuple[str, int, dict[str, object]
     ),
 )
 def lr_too_high(facts: Facts, limits: Limits) -> Finding | None:
-    if not facts.loss_finite:
-        return None
-    found = None if facts.policy else _evidence(facts, limits)
+    # A policy is judged by its entropy, with or without a loss (an actor and a critic stepped
+    # apart leave no one loss); any other run by its loss, which must then be finite.
+    judged = facts.has_loss and facts.loss_finite and not facts.policy
+    found = _evidence(facts, limits) if judged else None
     if found is not None:
         found = (f"the loss is unstable: {found[0]}", *found[1:])
     found = found or _collapse(facts, limits)

@@ -28,7 +28,11 @@ from gradscope.doors.run.merge import Observed, merge
 from gradscope.doors.run.patches import Patches
 from gradscope.doors.run.stopping import Stopping
 from gradscope.doors.watch import Watch
-from gradscope.probe.policies import Entropies
+from gradscope.probe.policies import Entropies, learns_from
+
+# Draws from a Categorical without gradient between two steps that make a rollout (stable-
+# baselines3's A2C acts 5 times a step by default; data drawn for a batch is one draw).
+ACTING_DRAWS = 3
 
 
 @dataclass
@@ -49,10 +53,14 @@ class Observer:
         self.stopping = Stopping(self.steps, self.budget)
         self.losses = LossFinder()
         self.entropies = Entropies()
-        # Whether the script has drawn actions from a Categorical: only then are its distributions
-        # a policy's (a classifier may score its labels with Categorical.log_prob, never sampling).
-        # A policy acts before its first step, so this is known by the time a step is recorded.
+        # Whether the script acts: it drew from a Categorical the gradient flows through (REINFORCE
+        # samples its action from the distribution it scores), or drew ACTING_DRAWS times between
+        # two steps without one (a rollout, one environment step at a time). Only then are its
+        # distributions a policy's: a classifier scores its labels with Categorical.log_prob, and
+        # data drawn once (or once a step) from a Categorical or a mixture is no acting. A policy
+        # acts before its first step, so this is known by the time a step is recorded.
         self.acting = False
+        self._draws = 0  # without gradient, since the last step
         self.models = models.Models()
         self._patches = Patches(self)
         self._alive: weakref.WeakSet[torch.optim.Optimizer] = weakref.WeakSet()
@@ -95,8 +103,9 @@ class Observer:
     def distribution(self, distribution: Any) -> None:
         self.entropies.add(distribution)
 
-    def sampled(self, _distribution: Any) -> None:
-        self.acting = True
+    def sampled(self, distribution: Any) -> None:
+        self._draws += 1
+        self.acting = self.acting or learns_from(distribution) or self._draws >= ACTING_DRAWS
 
     def constructed(self, optimizer: torch.optim.Optimizer) -> None:
         self.created.append(type(optimizer).__name__)
@@ -114,6 +123,7 @@ class Observer:
         observed all the same (a float16 run whose scaler skips every step is a finding, not a
         script that never stepped), and its skips count towards --steps."""
         self.losses.drop()
+        self.entropies.drop()  # of a step not taken, as the fused path drops them
         found = next((o for o in self.observed if o.optimizer is optimizer), None)
         if found is None:
             found = self._observe(optimizer)
@@ -129,6 +139,7 @@ class Observer:
         loss = self.losses.take(optimizer)
         if loss is not None:
             found.watch.probe.set_step_loss(loss)
+        self._draws = 0
         entropy = self.entropies.take(found.watch.probe.device)
         found.watch.probe.set_step_entropy(entropy if self.acting else None)
         self.losses.stepping = True
