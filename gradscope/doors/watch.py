@@ -117,7 +117,8 @@ class Watch:
         """Hand over a `torch.distributions.Categorical` this iteration's loss is built from (a
         policy's): each step's record then carries its entropy as a share of ln K, and the
         diagnosis judges the policy instead of reading progress from a policy-gradient loss.
-        Nothing is synced here. (`gradscope run` finds them by itself.)"""
+        One the gradient does not flow through, or of a single action, is not counted. Nothing
+        is synced here. (`gradscope run` finds them by itself.)"""
         self.recorder.policy(distribution)
 
     def record(self) -> RunRecord:
