@@ -6,7 +6,10 @@ building N distributions plainly and with the run door's patch installed (its li
 entropy of each one the gradient flows through to the coming step's running sum, as the
 observer does; the others it only looks at), for both kinds.
 
-Run: python benchmarks/policy_cost.py [--n 20000] [--rows 1 64] [--device cpu]
+With --sb3 it also times a whole stable-baselines3 PPO learn() on CartPole (2048 timesteps, two
+epochs) with the patches installed and without, the hooks on optimizer steps left out.
+
+Run: python benchmarks/policy_cost.py [--n 20000] [--rows 1 64] [--device cpu] [--sb3]
 """
 
 from __future__ import annotations
@@ -56,12 +59,31 @@ def build(n: int, logits: torch.Tensor) -> float:
     return (time.perf_counter() - start) / n
 
 
+def sb3_learn(observe: bool) -> float:
+    """Seconds for one PPO learn() on CartPole, with the Categorical patches installed or not."""
+    import gymnasium as gym
+    from stable_baselines3 import PPO
+
+    model = PPO("MlpPolicy", gym.make("CartPole-v1"), n_steps=1024, batch_size=64, n_epochs=2, seed=0, device="cpu")
+    patches = Patches(Listener()) if observe else None
+    if patches is not None:
+        patches.install()
+    start = time.perf_counter()
+    try:
+        model.learn(total_timesteps=2048)
+    finally:
+        if patches is not None:
+            patches.uninstall()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--rows", type=int, nargs="+", default=[1, 64])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sb3", action="store_true", help="also time a stable-baselines3 PPO learn()")
     args = parser.parse_args()
     device = torch.device(args.device)
     print("| rows | gradient | plain us | observed us | extra us | extra |")
@@ -81,6 +103,14 @@ def main() -> None:
             assert (listener.entropies.take(device) is not None) == grad
         p, o = statistics.median(plain) * 1e6, statistics.median(observed) * 1e6
         print(f"| {rows} | {'yes' if grad else 'no'} | {p:.1f} | {o:.1f} | {o - p:.1f} | {o / p - 1:+.0%} |")
+    if args.sb3:
+        plain, observed = [], []
+        for k in range(args.repeats):
+            # Alternating which goes first, so warming up favours neither.
+            for observe in (k % 2 == 0, k % 2 == 1):
+                (observed if observe else plain).append(sb3_learn(observe))
+        p, o = statistics.median(plain), statistics.median(observed)
+        print(f"\nSB3 PPO CartPole learn(2048): plain {p:.2f} s, observed {o:.2f} s, {o / p - 1:+.1%}")
 
 
 if __name__ == "__main__":
