@@ -88,15 +88,21 @@ def _explained(r: Rule, by_code: dict[str, Finding], record: RunRecord) -> str |
     return None
 
 
+def _reads_loss(r: Rule, facts: Facts) -> bool:
+    """Whether `r` judges this run by its loss: a loss rule, unless it judges a policy by its
+    entropy where the run has one."""
+    return r.needs_loss and not (r.judges_policy and facts.policy)
+
+
 def diagnose(record: RunRecord) -> Diagnosis:
     facts = build_facts(record)
     notes: list[Note] = []
     by_code: dict[str, Finding] = {}
     short: list[Rule] = []
     for r in RULES:
-        # A rule that judges a policy does so by its entropy, with or without a loss.
-        reads_loss = r.needs_loss and not (r.judges_policy and facts.policy)
-        if reads_loss and not facts.has_loss:
+        reads_loss = _reads_loss(r, facts)
+        # A policy-gradient objective's level is no progress (Facts.policy): not read at all.
+        if reads_loss and (not facts.has_loss or facts.policy):
             continue
         if (len(facts.losses) if reads_loss else facts.steps) < r.min_steps:
             short.append(r)
@@ -112,13 +118,12 @@ def diagnose(record: RunRecord) -> Diagnosis:
             why = _explained(r, by_code, record)
             if why is not None:
                 by_code[r.code] = replace(found, withdrawn=why)
+    unread = [f"{r.code} {r.name}" for r in RULES if _reads_loss(r, facts)]
     if facts.has_loss and facts.policy:
-        level = [f"{r.code} {r.name}" for r in RULES if r.needs_loss and not r.judges_policy]
-        judge = [f"{r.code} {r.name}" for r in RULES if r.judges_policy]
-        notes.append(Note(NoteCode.POLICY_LOSS, {"rules": level, "judges": judge}))
+        judges = [f"{r.code} {r.name}" for r in RULES if r.judges_policy]
+        notes.append(Note(NoteCode.POLICY_LOSS, {"rules": unread, "judges": judges}))
     if not facts.has_loss:
-        unread = [r for r in RULES if r.needs_loss and not (r.judges_policy and facts.policy)]
-        notes.append(Note(NoteCode.NO_LOSS, {"rules": [f"{r.code} {r.name}" for r in unread]}))
+        notes.append(Note(NoteCode.NO_LOSS, {"rules": unread}))
     if short:
         skipped = [f"{r.code} {r.name} needs {r.min_steps}" for r in short]
         notes.append(Note(NoteCode.TOO_SHORT, {"steps": facts.steps, "skipped": skipped}))

@@ -44,9 +44,10 @@ class Rule:
     status: LayerStatus | None
     check: Check
     limits: Any  # the rule's own frozen dataclass of named thresholds
+    # Reads the loss's level; not run without a loss, nor where the loss is a policy-gradient
+    # objective (Facts.policy), whose level is no progress.
     needs_loss: bool = False
-    # Judges a policy's entropy where its loss is a policy-gradient objective (Facts.policy);
-    # the other loss rules then read nothing.
+    # Judges a policy's entropy instead where the run has one (with or without a loss).
     judges_policy: bool = False
     # Fewest recorded steps (with a loss, for a loss rule) the rule can judge; a shorter run
     # skips it and the report says so rather than guessing.

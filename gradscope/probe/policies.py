@@ -53,19 +53,19 @@ class Entropies:
         self._rows = 0
 
 
-def _param(distribution: Any) -> torch.Tensor | None:
-    """The tensor Categorical.__init__ stored: its normalised `logits`, else its `probs`."""
+def _param(distribution: Any) -> tuple[str, torch.Tensor] | None:
+    """The tensor Categorical.__init__ stored, by name: its normalised `logits`, else its `probs`."""
     given = vars(distribution)
     for name in ("logits", "probs"):
         if isinstance(given.get(name), torch.Tensor):
-            return given[name]  # type: ignore[no-any-return]
+            return name, given[name]
     return None
 
 
 def learns_from(distribution: Any) -> bool:
     """Whether the gradient flows through the distribution (the policy a step is computed from)."""
-    param = _param(distribution)
-    return param is not None and param.requires_grad
+    found = _param(distribution)
+    return found is not None and found[1].requires_grad
 
 
 def _entropy_shares(distribution: Any) -> torch.Tensor | None:
@@ -74,14 +74,15 @@ def _entropy_shares(distribution: Any) -> torch.Tensor | None:
     through it, it has one action, or no row. Neither `entropy()` nor the lazy properties are
     touched: a subclass may override them or rebuild itself after `__init__`, and filling
     `probs` in would keep a second tensor (with its graph) for the distribution's life."""
-    param = _param(distribution)
-    if param is None or not param.requires_grad or param.dim() == 0:
+    found = _param(distribution)
+    if found is None or not found[1].requires_grad or found[1].dim() == 0:
         return None
+    name, param = found
     events = param.shape[-1]
     if events < 2 or param.numel() == 0:
         return None
     with torch.no_grad():
-        if "logits" in vars(distribution):
+        if name == "logits":
             # Categorical normalises logits to log-probabilities in __init__.
             floor = torch.finfo(param.dtype).min
             p, log_p = param.exp(), param.clamp(min=floor)

@@ -102,7 +102,7 @@ def small_gradients(facts: Facts) -> bool:
     ),
 )
 def lr_too_low(facts: Facts, limits: Limits) -> Finding | None:
-    if not facts.loss_finite or facts.policy:
+    if not facts.loss_finite:
         return None
     moves = facts.top_update_ratio()
     drop = facts.loss_drop()

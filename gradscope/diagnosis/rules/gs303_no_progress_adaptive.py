@@ -213,7 +213,7 @@ def _warming(moves: float, over: int = 10) -> RunRecord:
     ),
 )
 def lr_too_low_adaptive(facts: Facts, limits: Limits) -> Finding | None:
-    if not facts.adaptive or not facts.loss_finite or facts.policy or len(facts.losses) < 2:
+    if not facts.adaptive or not facts.loss_finite or len(facts.losses) < 2:
         return None
     if len(set(facts.losses)) < 2:
         return None  # a constant loss: nothing is learned at any rate, a bug rather than a rate
